@@ -1,0 +1,38 @@
+// The template context of an action (Prefect §7.4): the triggering event, every event and firing behind it, the
+// for_each labels and the automation. Objects are built fresh for each render, so templates cannot mutate state.
+import type { ReceivedEvent } from '../events/schema';
+import type { Firing } from '../triggers/schema';
+import type { AutomationSnapshot } from '../workflows/messages';
+
+export interface ActionContext {
+  automation: AutomationSnapshot;
+  firing: Firing;
+  /** Extra objects (flow_run, deployment, …) looked up by the caller when the event concerns them. */
+  extras?: Record<string, unknown>;
+}
+
+/** Returns every firing in the tree rooted at `firing`, itself first. */
+export function allFirings(firing: Firing): Firing[] {
+  return [firing, ...firing.triggering_firings.flatMap((child) => allFirings(child))];
+}
+
+/** Returns the distinct triggering events of `firing` and its children, in occurred order. */
+export function allEvents(firing: Firing): ReceivedEvent[] {
+  const byId = new Map<string, ReceivedEvent>();
+  for (const f of allFirings(firing)) if (f.triggering_event) byId.set(f.triggering_event.id, f.triggering_event);
+  return [...byId.values()].sort((a, b) => (a.occurred < b.occurred ? -1 : a.occurred > b.occurred ? 1 : 0));
+}
+
+/** Returns the variables a template of this action sees. */
+export function templateContext(ctx: ActionContext): Record<string, unknown> {
+  const event = ctx.firing.triggering_event;
+  return structuredClone({
+    automation: ctx.automation,
+    event: event ?? null,
+    events: allEvents(ctx.firing),
+    firing: ctx.firing,
+    firings: allFirings(ctx.firing),
+    labels: ctx.firing.triggering_labels,
+    ...ctx.extras,
+  });
+}

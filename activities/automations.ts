@@ -1,0 +1,136 @@
+// Activities of the automation workflow: record a firing as `prefect.automation.triggered` (or `.resolved`), and run
+// one action with its `.action.triggered` then `.executed`/`.failed` events, linked by related resources and
+// `follows` (Prefect §7.5). Event ids derive from the firing, so a retried activity never duplicates an event.
+import { ApplicationFailure } from '@temporalio/common';
+import { actionSchema } from '../automations/action-schema';
+import { ActionFailed, type RelatedResource } from '../actions/outcome';
+import { executeAction, type ExecutorDeps } from '../actions/executor';
+import type { Event, ReceivedEvent } from '../events/schema';
+import type { IngestPipeline } from '../ingest/pipeline';
+import type { Firing } from '../triggers/schema';
+import type { AutomationSnapshot } from '../workflows/messages';
+import { derivedId } from './derived-ids';
+
+export interface RecordFiringInput {
+  automation: AutomationSnapshot;
+  firing: Firing;
+}
+
+export interface RunActionInput {
+  automation: AutomationSnapshot;
+  firing: Firing;
+  action: unknown;
+  actionIndex: number;
+  triggeredEventId: string;
+}
+
+export interface RunActionResult {
+  invocation: string;
+  status: 'executed' | 'failed';
+  reason?: string;
+}
+
+export interface AutomationActivityDeps extends ExecutorDeps {
+  pipeline: IngestPipeline;
+}
+
+const FIVE_MINUTES_MS = 5 * 60 * 1000;
+
+/** Returns the automation's resource, labelled as Prefect labels it. */
+export function automationResource(automation: AutomationSnapshot): Record<string, string> {
+  return {
+    'prefect.resource.id': `prefect.automation.${automation.id}`,
+    'prefect.resource.name': automation.name,
+    'prefect.trigger-type': automation.trigger.type,
+    ...(automation.trigger.type === 'event' ? { 'prefect.posture': automation.trigger.posture } : {}),
+  };
+}
+
+function eventResource(id: string, role: string): RelatedResource {
+  return { 'prefect.resource.id': `prefect.event.${id}`, 'prefect.resource.role': role };
+}
+
+function withinFiveMinutes(a: string, b: string): boolean {
+  return Math.abs(Date.parse(a) - Date.parse(b)) <= FIVE_MINUTES_MS;
+}
+
+/** Returns the activities, bound to their dependencies. */
+export function createAutomationActivities(deps: AutomationActivityDeps) {
+  const emit = async (event: Event): Promise<void> => {
+    await deps.pipeline.store(deps.pipeline.validate([event], false));
+  };
+
+  return {
+    /** Emits the automation's state-change event for `firing`; returns its id. */
+    async recordFiring({ automation, firing }: RecordFiringInput): Promise<{ triggeredEventId: string }> {
+      const resolved = firing.trigger_states.includes('Resolved');
+      const id = derivedId(firing.id, 'state-change');
+      const triggering = firing.triggering_event;
+      await emit({
+        id,
+        occurred: firing.triggered,
+        event: `prefect.automation.${resolved ? 'resolved' : 'triggered'}`,
+        resource: automationResource(automation),
+        related: triggering ? [eventResource(triggering.id, 'triggering-event')] : [],
+        payload: {
+          triggering_labels: firing.triggering_labels,
+          triggering_event: triggering,
+          ...(firing.triggering_value !== undefined ? { triggering_value: firing.triggering_value } : {}),
+        },
+        follows: null,
+      });
+      return { triggeredEventId: id };
+    },
+
+    /** Runs one action; an expected failure is recorded and returned, anything else is thrown for a retry. */
+    async runAction(input: RunActionInput): Promise<RunActionResult> {
+      const { automation, firing, actionIndex, triggeredEventId } = input;
+      const invocation = derivedId(firing.id, 'action', String(actionIndex));
+      const parsed = actionSchema.safeParse(input.action);
+      const actionType =
+        typeof (input.action as { type?: unknown })?.type === 'string' ? (input.action as { type: string }).type : 'unknown';
+      const triggering: ReceivedEvent | null = firing.triggering_event;
+      const links = [
+        eventResource(triggeredEventId, 'automation-triggered-event'),
+        ...(triggering ? [eventResource(triggering.id, 'triggering-event')] : []),
+      ];
+      const basePayload = { action_index: actionIndex, action_type: actionType, invocation };
+      const triggeredId = derivedId(invocation, 'triggered');
+      await emit({
+        id: triggeredId,
+        occurred: firing.triggered,
+        event: 'prefect.automation.action.triggered',
+        resource: automationResource(automation),
+        related: links,
+        payload: basePayload,
+        follows: triggering && withinFiveMinutes(triggering.occurred, firing.triggered) ? triggering.id : null,
+      });
+
+      const finish = async (status: 'executed' | 'failed', related: RelatedResource[], details: Record<string, unknown>) => {
+        await emit({
+          id: derivedId(invocation, status),
+          occurred: new Date().toISOString(),
+          event: `prefect.automation.action.${status}`,
+          resource: automationResource(automation),
+          related: [...related, ...links],
+          payload: { ...basePayload, ...details },
+          follows: triggeredId,
+        });
+      };
+
+      try {
+        if (!parsed.success) throw new ActionFailed(`Invalid action: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+        const result = await executeAction(deps, parsed.data, { automation, firing }, `automation ${automation.id}, action ${actionIndex}, invocation ${invocation}`);
+        await finish('executed', result.related, result.details);
+        return { invocation, status: 'executed' };
+      } catch (error) {
+        if (error instanceof ActionFailed) {
+          await finish('failed', error.related, { ...error.details, reason: error.reason });
+          return { invocation, status: 'failed', reason: error.reason };
+        }
+        if (error instanceof Error && error.name === 'ZodError') throw ApplicationFailure.nonRetryable(error.message, 'InvalidAction');
+        throw error;
+      }
+    },
+  };
+}

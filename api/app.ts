@@ -1,0 +1,41 @@
+// Builds the Koa application: middleware order only (errors, then public routes, then the key-protected /api).
+// It never listens; api/server.ts does, and tests drive app.callback().
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../logging/logger';
+import { requireApiKey } from './auth';
+import { errorMiddleware } from './errors';
+
+export interface AppOptions {
+  apiKey: string;
+  logger: Logger;
+  /** Routes outside /api that need no key: health, /hooks. */
+  publicRoutes: Router[];
+  /** Routes mounted under /api, behind the API key. */
+  apiRoutes: Router[];
+}
+
+/** Returns the Koa app; errors at or above 500 are logged through `logger`, with no request data. */
+export function createApp(options: AppOptions): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    options.logger.error('request failed', {
+      method: ctx?.method,
+      path: ctx?.path.startsWith('/hooks/') ? '/hooks/:slug' : ctx?.path,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
+    });
+  });
+  app.use(errorMiddleware());
+  for (const router of options.publicRoutes) app.use(router.routes()).use(router.allowedMethods());
+
+  // Checked for every /api path, matched or not, so the key is required before anything else is revealed.
+  const auth = requireApiKey(options.apiKey);
+  app.use((ctx, next) => (ctx.path === '/api' || ctx.path.startsWith('/api/') ? auth(ctx, next) : next()));
+  const api = new Router({ prefix: '/api' });
+  for (const router of options.apiRoutes) api.use(router.routes(), router.allowedMethods());
+  app.use(api.routes()).use(api.allowedMethods());
+  return app;
+}

@@ -1,0 +1,74 @@
+// /api/automations — Prefect's automation API: create, list, read, replace, pause/resume (PATCH enabled), delete, and
+// the state of an automation's trigger as its workflow holds it.
+import Router from '@koa/router';
+import { AutomationRejected, type AutomationService } from '../automations/service';
+import { automationInputSchema, automationPatchSchema } from '../automations/schema';
+import { ApiError, UnavailableError } from './errors';
+import { parseWith, readJson } from './input';
+
+/** Returns the router of /automations (mounted under /api). */
+export function automationRoutes(service: AutomationService): Router {
+  const router = new Router({ prefix: '/automations' });
+  const found = <T>(value: T | undefined, id: string): T => {
+    if (value === undefined) throw new ApiError('NOT_FOUND', `Automation with id '${id}' not found.`);
+    return value;
+  };
+  const rejected = async <T>(action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof AutomationRejected) {
+        throw new ApiError('UNPROCESSABLE', error.message, [{ path: error.path, message: error.message }]);
+      }
+      throw error;
+    }
+  };
+
+  router.get('/', async (ctx) => {
+    const owner = typeof ctx.query.owner === 'string' ? ctx.query.owner : undefined;
+    ctx.body = await service.list(owner);
+  });
+  router.post('/', async (ctx) => {
+    const input = parseWith(automationInputSchema, await readJson(ctx), 'automation');
+    ctx.body = await rejected(() => service.create(input));
+    ctx.status = 201;
+  });
+  router.get('/:id', async (ctx) => {
+    ctx.body = found(await service.get(ctx.params.id!), ctx.params.id!);
+  });
+  router.put('/:id', async (ctx) => {
+    const input = parseWith(automationInputSchema, await readJson(ctx), 'automation');
+    ctx.body = found(await rejected(() => service.replace(ctx.params.id!, input)), ctx.params.id!);
+  });
+  router.patch('/:id', async (ctx) => {
+    const { enabled } = parseWith(automationPatchSchema, await readJson(ctx), 'automation');
+    found((await service.setEnabled(ctx.params.id!, enabled)) || undefined, ctx.params.id!);
+    ctx.body = await service.get(ctx.params.id!);
+  });
+  router.delete('/owned-by/:owner', async (ctx) => {
+    await service.deleteOwned(ctx.params.owner!);
+    ctx.status = 204;
+  });
+  router.delete('/:id', async (ctx) => {
+    found((await service.delete(ctx.params.id!)) || undefined, ctx.params.id!);
+    ctx.status = 204;
+  });
+  router.get('/:id/state', async (ctx) => {
+    let result;
+    try {
+      result = await service.state(ctx.params.id!);
+    } catch (error) {
+      throw new UnavailableError('Temporal', error);
+    }
+    const { automation, workflow } = found(result, ctx.params.id!);
+    ctx.body = {
+      automation_id: automation.id,
+      name: automation.name,
+      enabled: automation.enabled,
+      workflow_id: automation.workflow_id,
+      running: workflow !== undefined,
+      ...(workflow ?? {}),
+    };
+  });
+  return router;
+}

@@ -1,0 +1,121 @@
+// /api/deployments and /api/flow-runs — register deployments (create or replace by name, with their triggers), start
+// runs, and read or cancel flow runs. Flow run JSON uses Prefect's field names.
+import Router from '@koa/router';
+import { z } from 'zod';
+import { nonNegativeDuration } from '../automations/action-schema';
+import { AutomationRejected } from '../automations/service';
+import type { FlowRunRecord } from '../db/flow-runs';
+import { type DeploymentService, ParameterValidationError } from '../deployment-runs/deployment-service';
+import { FlowRunFinishedError, type FlowRunService } from '../deployment-runs/flow-run-service';
+import { deploymentSchema } from '../deployments/schema';
+import { ApiError } from './errors';
+import { parseWith, readJson } from './input';
+
+const runRequestSchema = z
+  .object({
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    schedule_after: nonNegativeDuration.default(0),
+    idempotency_key: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+
+/** Returns a flow run as the API shows it (Prefect's field names). */
+export function flowRunView(run: FlowRunRecord) {
+  return {
+    id: run.id,
+    name: run.name,
+    deployment_id: run.deployment_id,
+    flow_name: run.flow_name,
+    work_pool_name: run.work_pool,
+    parameters: run.parameters,
+    state: { type: run.state.type, name: run.state.name, timestamp: run.state.timestamp, message: run.state.message },
+    state_history: run.state_history.map((s) => ({ type: s.type, name: s.name, timestamp: s.timestamp, message: s.message })),
+    expected_start_time: run.expected_start_time,
+    start_time: run.start_time,
+    end_time: run.end_time,
+    ...(run.state.type === 'COMPLETED' ? { result: run.result } : {}),
+    ...(run.error ? { error: run.error } : {}),
+    created_by: run.created_by,
+    tags: run.tags,
+    idempotency_key: run.idempotency_key,
+    created: run.created,
+    updated: run.updated,
+  };
+}
+
+/** Returns the routers of /deployments and /flow-runs (mounted under /api). */
+export function deploymentRoutes(deployments: DeploymentService, flowRuns: FlowRunService, baseDir: string): Router[] {
+  const router = new Router({ prefix: '/deployments' });
+  const find = async (name: string) => {
+    const deployment = await deployments.find(name);
+    if (!deployment) throw new ApiError('NOT_FOUND', `Deployment '${name}' not found.`);
+    return deployment;
+  };
+
+  router.post('/', async (ctx) => {
+    const input = parseWith(deploymentSchema, await readJson(ctx), 'deployment');
+    try {
+      const existed = await deployments.find(input.name);
+      const { deployment, automations } = await deployments.apply(input, baseDir);
+      ctx.status = existed ? 200 : 201;
+      ctx.body = { ...deployment, automations };
+    } catch (error) {
+      if (error instanceof AutomationRejected) throw new ApiError('UNPROCESSABLE', error.message, [{ path: `triggers.${error.path}`, message: error.message }]);
+      throw error;
+    }
+  });
+  router.get('/', async (ctx) => {
+    ctx.body = await deployments.list(typeof ctx.query.work_pool === 'string' ? ctx.query.work_pool : undefined);
+  });
+  router.get('/:name', async (ctx) => {
+    ctx.body = await find(ctx.params.name!);
+  });
+  router.delete('/:name', async (ctx) => {
+    if (!(await deployments.delete(ctx.params.name!))) throw new ApiError('NOT_FOUND', `Deployment '${ctx.params.name}' not found.`);
+    ctx.status = 204;
+  });
+  router.post('/:name/runs', async (ctx) => {
+    const deployment = await find(ctx.params.name!);
+    const body = ctx.get('content-length') === '0' || !ctx.get('content-type') ? {} : await readJson(ctx);
+    const request = parseWith(runRequestSchema, body, 'run request');
+    try {
+      const { run, created } = await deployments.run(deployment, {
+        parameters: request.parameters,
+        scheduleAfterSeconds: request.schedule_after,
+        idempotencyKey: request.idempotency_key,
+        createdBy: { type: 'USER', id: null, display_value: 'api' },
+      });
+      ctx.status = created ? 201 : 200;
+      ctx.body = flowRunView(run);
+    } catch (error) {
+      if (error instanceof ParameterValidationError) {
+        throw new ApiError('UNPROCESSABLE', error.message, error.problems.map((message) => ({ path: 'parameters', message })));
+      }
+      throw error;
+    }
+  });
+
+  const runs = new Router({ prefix: '/flow-runs' });
+  runs.get('/', async (ctx) => {
+    const deploymentName = typeof ctx.query.deployment === 'string' ? ctx.query.deployment : undefined;
+    const deploymentId = deploymentName ? (await find(deploymentName)).id : undefined;
+    const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
+    ctx.body = (await flowRuns.list({ deploymentId, stateType: state })).map(flowRunView);
+  });
+  runs.get('/:id', async (ctx) => {
+    const run = await flowRuns.get(ctx.params.id!);
+    if (!run) throw new ApiError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
+    ctx.body = flowRunView(run);
+  });
+  runs.post('/:id/cancel', async (ctx) => {
+    try {
+      const run = await flowRuns.cancel(ctx.params.id!);
+      if (!run) throw new ApiError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
+      ctx.body = flowRunView(run);
+    } catch (error) {
+      if (error instanceof FlowRunFinishedError) throw new ApiError('CONFLICT', error.message);
+      throw error;
+    }
+  });
+  return [router, runs];
+}

@@ -1,0 +1,173 @@
+// /api/events — ingest (one event or Prefect's array), the feed with filters and cursor paging, one event by id, and
+// a live tail over server-sent events that resumes from Last-Event-ID without gaps.
+import { PassThrough } from 'node:stream';
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { EventFilter, EventRepository } from '../db/events';
+import { globMatch } from '../events/matching';
+import type { ReceivedEvent } from '../events/schema';
+import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../ingest/pipeline';
+import { ApiError, UnavailableError } from './errors';
+import { readJson } from './input';
+
+export interface EventRouteOptions {
+  /** How often a live tail looks for new events. */
+  pollIntervalMs?: number;
+  heartbeatMs?: number;
+  maxBodyBytes: number;
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/** Returns the router of /events (mounted under /api). */
+export function eventRoutes(events: EventRepository, pipeline: IngestPipeline, options: EventRouteOptions): Router {
+  const router = new Router({ prefix: '/events' });
+
+  router.post('/', async (ctx) => {
+    const body = await readJson(ctx, options.maxBodyBytes * 10);
+    const batch = Array.isArray(body);
+    try {
+      await pipeline.accept(batch ? body : [body], batch);
+    } catch (error) {
+      if (error instanceof EventValidationError) {
+        throw new ApiError('UNPROCESSABLE', 'invalid event: nothing of this request was stored', error.issues);
+      }
+      if (error instanceof EventStoreUnavailableError) throw new UnavailableError('the event store', error);
+      throw error;
+    }
+    ctx.status = 204;
+  });
+
+  router.get('/', async (ctx) => {
+    const filter = parseFilter(ctx.query);
+    const limit = parseLimit(ctx.query.limit);
+    const before = parseCursor(ctx.query.cursor);
+    const page = await events.list(filter, limit + 1, before);
+    const shown = page.slice(0, limit).filter((stored) => exactMatch(filter, stored.event));
+    const last = page.length > limit ? page[limit - 1] : undefined;
+    const nextCursor = last ? String(last.seq) : null;
+    ctx.body = {
+      events: shown.map((s) => s.event),
+      next_cursor: nextCursor,
+      next_page: nextCursor ? withQuery(ctx, { cursor: nextCursor }) : null,
+    };
+  });
+
+  router.get('/stream', async (ctx) => {
+    const filter = parseFilter(ctx.query);
+    const resumeFrom = ctx.get('last-event-id') || (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
+    let cursor = resumeFrom ? await resolveResume(events, resumeFrom) : await events.latestSeq();
+    const stream = new PassThrough();
+    ctx.request.socket.setTimeout(0);
+    ctx.request.socket.setNoDelay(true);
+    ctx.request.socket.setKeepAlive(true);
+    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    ctx.status = 200;
+    ctx.body = stream;
+    stream.write(`retry: 2000\n: tailing from ${cursor}\n\n`);
+
+    let closed = false;
+    let lastWrite = Date.now();
+    const close = () => {
+      closed = true;
+    };
+    ctx.req.on('close', close);
+    stream.on('close', close);
+    void (async () => {
+      while (!closed) {
+        try {
+          const batch = await events.after(filter, cursor, 200);
+          for (const stored of batch) {
+            cursor = stored.seq;
+            if (!exactMatch(filter, stored.event)) continue;
+            stream.write(`id: ${stored.seq}\nevent: event\ndata: ${JSON.stringify(stored.event)}\n\n`);
+            lastWrite = Date.now();
+          }
+          if (batch.length === 200) continue;
+        } catch (error) {
+          stream.write(`event: error\ndata: ${JSON.stringify({ message: 'event store unavailable; retrying' })}\n\n`);
+          void error;
+        }
+        if (Date.now() - lastWrite > (options.heartbeatMs ?? 15_000)) {
+          stream.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 250));
+      }
+      stream.end();
+    })();
+  });
+
+  router.get('/:id', async (ctx) => {
+    const event = await events.get(ctx.params.id!);
+    if (!event) throw new ApiError('NOT_FOUND', `Event with id '${ctx.params.id}' not found.`);
+    ctx.body = event;
+  });
+
+  return router;
+}
+
+type Query = Koa.Context['query'];
+
+function list(value: Query[string]): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+function isoParam(name: string, value: Query[string]): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = Array.isArray(value) ? value[0]! : value;
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw new ApiError('BAD_REQUEST', `${name} must be an ISO 8601 time, got "${text}"`);
+  return new Date(time).toISOString();
+}
+
+/** Parses `event`, `resource`, `related`, `since` and `until` query parameters. */
+export function parseFilter(query: Query): EventFilter {
+  const related = list(query.related)[0];
+  return {
+    event: list(query.event),
+    resource: list(query.resource),
+    ...(related ? { related } : {}),
+    since: isoParam('since', query.since),
+    until: isoParam('until', query.until),
+  };
+}
+
+function parseLimit(value: Query[string]): number {
+  if (value === undefined) return DEFAULT_LIMIT;
+  const limit = Number(Array.isArray(value) ? value[0] : value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new ApiError('BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  }
+  return limit;
+}
+
+function parseCursor(value: Query[string]): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const seq = Number(Array.isArray(value) ? value[0] : value);
+  if (!Number.isInteger(seq) || seq < 0) throw new ApiError('BAD_REQUEST', 'cursor is not one this API returned');
+  return seq;
+}
+
+async function resolveResume(events: EventRepository, from: string): Promise<number> {
+  if (/^\d+$/.test(from)) return Number(from);
+  const seq = await events.seqOf(from);
+  if (seq === undefined) throw new ApiError('BAD_REQUEST', `Last-Event-ID ${from} is not a known event`);
+  return seq;
+}
+
+/** The database narrows by LIKE; this applies the exact, case-sensitive globs (including [...] classes). */
+function exactMatch(filter: EventFilter, event: ReceivedEvent): boolean {
+  if (filter.event?.length && !filter.event.some((p) => globMatch(p, event.event))) return false;
+  const id = event.resource['prefect.resource.id'] ?? '';
+  if (filter.resource?.length && !filter.resource.some((p) => globMatch(p, id))) return false;
+  return true;
+}
+
+function withQuery(ctx: Koa.Context, changes: Record<string, string>): string {
+  const url = new URL(ctx.originalUrl, 'http://x');
+  for (const [k, v] of Object.entries(changes)) url.searchParams.set(k, v);
+  return `${url.pathname}${url.search}`;
+}

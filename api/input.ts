@@ -1,0 +1,53 @@
+// Request bodies and query strings of the management API: read with a size limit, parsed as JSON with a message
+// that says where it broke, and validated by a zod schema into a 422 that names every bad field.
+import type Koa from 'koa';
+import getRawBody from 'raw-body';
+import type { z } from 'zod';
+import { ApiError, type ErrorDetail } from './errors';
+
+export const MAX_API_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Returns the parsed JSON body; throws 400 for malformed JSON, 413 when over the limit, 415 for non-JSON. */
+export async function readJson(ctx: Koa.Context, limit = MAX_API_BODY_BYTES): Promise<unknown> {
+  const type = ctx.get('content-type');
+  if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `expected a JSON body (Content-Type: application/json), got ${type}`);
+  }
+  let text: string;
+  try {
+    text = await getRawBody(ctx.req, { limit, encoding: 'utf8', length: ctx.get('content-length') || undefined });
+  } catch (error) {
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      throw new ApiError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
+    }
+    throw new ApiError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
+  }
+  if (text.trim() === '') throw new ApiError('BAD_REQUEST', 'request body is empty; expected JSON');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ApiError('BAD_REQUEST', `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Returns `input` parsed by `schema`, or throws 422 with one detail per issue. */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what = 'request'): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ApiError('UNPROCESSABLE', `invalid ${what}`, zodDetails(result.error));
+}
+
+/** Returns one `{path, message}` per zod issue, with paths such as `trigger.triggers[1].within`. */
+export function zodDetails(error: z.ZodError, prefix = ''): ErrorDetail[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path, prefix), message: issue.message }));
+}
+
+/** Formats a zod path like `a.b[2].c`. */
+export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  let out = prefix;
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}

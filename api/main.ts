@@ -1,0 +1,33 @@
+// Entry of the api process (docker-compose's `api`): the HTTP API, webhook ingress and event router, against the
+// Temporal cluster at TEMPORAL_ADDRESS. The worker runs as its own process (worker/main.ts).
+import { buildApp, listen } from '../runtime/http-server';
+import { loadConfigOrExit, onShutdownSignal } from '../runtime/process';
+import { openServices } from '../runtime/services';
+import { ensureSearchAttributes } from '../temporal/connect';
+
+async function main(): Promise<void> {
+  const { config, logger } = loadConfigOrExit();
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const services = await openServices(config, logger, address);
+  await services.registry.start();
+  services.router.start();
+  services.retention.start();
+  // Registration and reconciliation need Temporal; they retry in the background while it is down.
+  void ensureSearchAttributes(address, config.temporal.namespace).catch((error: unknown) =>
+    logger.warn('could not register search attributes yet', { error: (error as Error).message }),
+  );
+  void services.automationService.reconcile();
+  const http = await listen(buildApp(services), config.host, config.port);
+  logger.info('api listening', { url: http.url, temporal: address, database: services.db.location });
+  if (services.apiKey.generated) logger.info('generated an API key; it is stored in the data folder', { dir: config.dataDir });
+  onShutdownSignal(logger, async () => {
+    await http.close();
+    services.automationService.stop();
+    await services.close();
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`tripwire api: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+// Shared pieces of the benchmarks: a load run with autocannon (in a worker thread, so the server under test keeps
+// the main thread), a tripwire on a temporary SQLite database, and number formatting.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { loadConfig } from '../config/env';
+import { createLogger } from '../logging/logger';
+import { openServices, type Services } from '../runtime/services';
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Runs `connections` concurrent clients against `url` for `seconds`; returns throughput and latency (ms). */
+export async function load(
+  url: string,
+  options: { seconds: number; connections: number; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> },
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    duration: options.seconds,
+    connections: options.connections,
+    method: options.method ?? 'POST',
+    body: options.body,
+    headers: options.headers,
+    workers: 1,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+/** Opens tripwire's services on a fresh SQLite database in a temporary folder. */
+export async function benchServices(temporalAddress = '127.0.0.1:1'): Promise<{ services: Services; cleanup(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-'));
+  const config = loadConfig({ TRIPWIRE_DATA_DIR: dataDir, TRIPWIRE_API_KEY: 'bench', LOG_LEVEL: 'error' });
+  const services = await openServices(config, createLogger('error'), temporalAddress);
+  return {
+    services,
+    cleanup: async () => {
+      await services.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Prints a table of rows with aligned columns. */
+export function table(rows: (string | number)[][]): void {
+  const text = rows.map((r) => r.map(String));
+  const widths = text[0]!.map((_, i) => Math.max(...text.map((r) => r[i]!.length)));
+  for (const row of text) process.stdout.write(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n');
+}

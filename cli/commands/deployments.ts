@@ -1,0 +1,160 @@
+// `tripwire deploy`, `tripwire deployment …`, `tripwire run …` and `tripwire worker --pool`: register deployments from
+// prefect.yaml (with `--trigger` overriding a deployment's triggers), start and inspect flow runs, run a pool worker.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadPrefectYaml } from '../../project/prefect-yaml';
+import { parseTriggerArgs } from '../../project/trigger-args';
+import { PoolWorker } from '../../deployment-runs/pool-worker';
+import { createLogger } from '../../logging/logger';
+import { projectRoot } from '../../runtime/project-root';
+import type { ApiClient } from '../client';
+import { outputFormat, print } from '../output';
+
+interface Deployment {
+  id: string;
+  name: string;
+  entrypoint: string;
+  work_pool: string;
+  base_dir: string;
+  automations?: { id: string; name: string }[];
+}
+
+interface FlowRun {
+  id: string;
+  name: string;
+  state: { type: string; name: string; timestamp: string };
+  expected_start_time: string | null;
+  parameters: Record<string, unknown>;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const runRow = (r: FlowRun) => ({ id: r.id, name: r.name, state: r.state.name, scheduled: r.expected_start_time, updated: r.state.timestamp });
+
+/** Adds the deployment, run and worker verbs to `program`. */
+export function registerDeploymentCommands(program: Command, client: () => ApiClient): void {
+  program
+    .command('deploy [entrypoint]')
+    .description('register deployments from prefect.yaml (or one ENTRYPOINT) with their triggers')
+    .option('-n, --name <name>', 'deployment name (repeatable; default: every deployment in the file)', collect)
+    .option('--trigger <value>', 'a trigger as JSON, or a .yaml/.json file with a top-level `triggers` list (repeatable)', collect)
+    .option('--prefect-file <file>', 'the project file', 'prefect.yaml')
+    .option('-p, --pool <name>', 'work pool for ENTRYPOINT', 'default')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (entrypoint: string | undefined, options: { name?: string[]; trigger?: string[]; prefectFile: string; pool: string; output?: string }) => {
+      const cwd = process.cwd();
+      // Parse everything before sending anything, so a bad --trigger changes nothing.
+      const cliTriggers = options.trigger?.length ? parseTriggerArgs(options.trigger, cwd) : undefined;
+      let deployments: { body: Record<string, unknown>; name: string }[];
+      if (entrypoint) {
+        const name = options.name?.[0];
+        if (!name) throw new Error('give the deployment a name with -n when deploying an entrypoint');
+        const [file, fn] = [entrypoint.slice(0, entrypoint.lastIndexOf(':')), entrypoint.slice(entrypoint.lastIndexOf(':') + 1)];
+        deployments = [{ name, body: { name, entrypoint: `${path.resolve(cwd, file)}:${fn}`, work_pool: { name: options.pool }, triggers: cliTriggers ?? [] } }];
+      } else {
+        const project = loadPrefectYaml(path.resolve(cwd, options.prefectFile));
+        const wanted = options.name?.length ? project.deployments.filter((d) => options.name!.includes(d.name)) : project.deployments;
+        const missing = (options.name ?? []).filter((n) => !project.deployments.some((d) => d.name === n));
+        if (missing.length > 0) throw new Error(`no deployment named ${missing.join(', ')} in ${options.prefectFile}`);
+        deployments = wanted.map((d) => ({ name: d.name, body: { ...d, ...(cliTriggers ? { triggers: cliTriggers } : {}) } }));
+      }
+      const api = client();
+      const results: Deployment[] = [];
+      for (const deployment of deployments) results.push(await api.request<Deployment>('POST', '/api/deployments', deployment.body));
+      print(
+        outputFormat(options.output),
+        results,
+        results.map((d) => ({ name: d.name, id: d.id, work_pool: d.work_pool, entrypoint: d.entrypoint, automations: (d.automations ?? []).map((a) => a.name).join(', ') })),
+        ['name', 'id', 'work_pool', 'entrypoint', 'automations'],
+      );
+    });
+
+  const deployment = program.command('deployment').alias('deployments').description('inspect and run deployments');
+  deployment
+    .command('ls')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (options: { output?: string }) => {
+      const all = await client().request<Deployment[]>('GET', '/api/deployments');
+      print(outputFormat(options.output), all, all as unknown as Record<string, unknown>[], ['name', 'id', 'work_pool', 'entrypoint']);
+    });
+  deployment
+    .command('run <name>')
+    .description('start a flow run')
+    .option('--param <key=json>', 'a parameter (value parsed as JSON, else kept as text; repeatable)', collect)
+    .option('--schedule-after <duration>', 'delay: seconds or ISO 8601 (PT2H)')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (name: string, options: { param?: string[]; scheduleAfter?: string; output?: string }) => {
+      const parameters = Object.fromEntries(
+        (options.param ?? []).map((pair) => {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new Error(`--param must be key=value, got "${pair}"`);
+          const raw = pair.slice(at + 1);
+          let value: unknown = raw;
+          try {
+            value = JSON.parse(raw);
+          } catch {
+            // plain text
+          }
+          return [pair.slice(0, at), value];
+        }),
+      );
+      const scheduleAfter = options.scheduleAfter && /^\d+(\.\d+)?$/.test(options.scheduleAfter) ? Number(options.scheduleAfter) : options.scheduleAfter;
+      const run = await client().request<FlowRun>('POST', `/api/deployments/${encodeURIComponent(name)}/runs`, {
+        parameters,
+        ...(scheduleAfter !== undefined ? { schedule_after: scheduleAfter } : {}),
+      });
+      print(outputFormat(options.output), run, [runRow(run)], ['id', 'name', 'state', 'scheduled', 'updated']);
+    });
+  deployment.command('delete <name>').action(async (name: string) => {
+    await client().request('DELETE', `/api/deployments/${encodeURIComponent(name)}`);
+    process.stdout.write(`Deployment ${name} deleted\n`);
+  });
+
+  const run = program.command('run').alias('flow-run').description('flow runs');
+  run
+    .command('ls')
+    .option('--deployment <name>', 'only runs of this deployment')
+    .option('--state <type>', 'only runs in this state type (e.g. COMPLETED)')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (options: { deployment?: string; state?: string; output?: string }) => {
+      const query = new URLSearchParams({ ...(options.deployment ? { deployment: options.deployment } : {}), ...(options.state ? { state: options.state } : {}) });
+      const runs = await client().request<FlowRun[]>('GET', `/api/flow-runs?${query.toString()}`);
+      print(outputFormat(options.output), runs, runs.map(runRow), ['id', 'name', 'state', 'scheduled', 'updated']);
+    });
+  run
+    .command('get <id>')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { output?: string }) => {
+      const one = await client().request<FlowRun>('GET', `/api/flow-runs/${encodeURIComponent(id)}`);
+      print(outputFormat(options.output), one, [runRow(one)], ['id', 'name', 'state', 'scheduled', 'updated']);
+    });
+  run.command('cancel <id>').action(async (id: string) => {
+    const cancelled = await client().request<FlowRun>('POST', `/api/flow-runs/${encodeURIComponent(id)}/cancel`);
+    process.stdout.write(`Flow run ${id} is ${cancelled.state.name}\n`);
+  });
+
+  program
+    .command('worker')
+    .description("run the flows of a work pool's deployments")
+    .requiredOption('--pool <name>', 'the work pool (task queue)')
+    .action(async (options: { pool: string }) => {
+      const api = client();
+      const logger = createLogger((process.env.LOG_LEVEL as 'info') ?? 'info');
+      const worker = new PoolWorker(
+        { list: (pool) => api.request<Deployment[]>('GET', `/api/deployments?work_pool=${encodeURIComponent(pool)}`) },
+        {
+          address: process.env.TEMPORAL_ADDRESS || `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`,
+          namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+          pool: options.pool,
+          nodeModules: path.join(projectRoot(), 'node_modules'),
+        },
+        logger,
+      );
+      await worker.start();
+      process.stdout.write(`Worker polling work pool ${options.pool} (Ctrl-C stops)\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await worker.stop();
+    });
+}

@@ -1,0 +1,103 @@
+// `tripwire events …`: list the feed, tail it live, and emit an event.
+import type { Command } from 'commander';
+import type { ApiClient } from '../client';
+import { outputFormat, print } from '../output';
+
+interface FeedEvent {
+  id: string;
+  occurred: string;
+  event: string;
+  resource: Record<string, string>;
+}
+
+interface FilterOptions {
+  event?: string[];
+  resource?: string[];
+  related?: string;
+  since?: string;
+  until?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function query(options: FilterOptions & { limit?: string }): string {
+  const params = new URLSearchParams();
+  for (const e of options.event ?? []) params.append('event', e);
+  for (const r of options.resource ?? []) params.append('resource', r);
+  if (options.related) params.set('related', options.related);
+  if (options.since) params.set('since', options.since);
+  if (options.until) params.set('until', options.until);
+  if (options.limit) params.set('limit', options.limit);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function withFilters(command: Command): Command {
+  return command
+    .option('-e, --event <pattern>', 'event name glob (repeatable)', collect)
+    .option('-r, --resource <pattern>', 'resource id glob (repeatable)', collect)
+    .option('--related <id>', 'related resource id')
+    .option('--since <time>', 'ISO time')
+    .option('--until <time>', 'ISO time');
+}
+
+const row = (e: FeedEvent) => ({ occurred: e.occurred, event: e.event, resource: e.resource['prefect.resource.id'], id: e.id });
+
+/** Adds the `events` verbs to `program`. */
+export function registerEventCommands(program: Command, client: () => ApiClient): void {
+  const events = program.command('events').alias('event').description('the event feed');
+
+  withFilters(events.command('ls').description('list events, newest first'))
+    .option('-n, --limit <n>', 'how many', '50')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (options: FilterOptions & { limit?: string; output?: string }) => {
+      const page = await client().request<{ events: FeedEvent[] }>('GET', `/api/events${query(options)}`);
+      print(outputFormat(options.output), page.events, page.events.map(row), ['occurred', 'event', 'resource', 'id']);
+    });
+
+  withFilters(events.command('tail').description('follow new events as they arrive (Ctrl-C stops)')).action(
+    async (options: FilterOptions) => {
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      try {
+        await client().stream(
+          `/api/events/stream${query(options)}`,
+          (data) => {
+            const e = JSON.parse(data) as FeedEvent;
+            process.stdout.write(`${e.occurred}  ${e.event}  ${e.resource['prefect.resource.id']}  ${e.id}\n`);
+          },
+          controller.signal,
+        );
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+      }
+    },
+  );
+
+  events
+    .command('emit <event>')
+    .description('emit an event')
+    .requiredOption('--resource <id>', 'the resource id (prefect.resource.id)')
+    .option('--resource-label <key=value>', 'another resource label (repeatable)', collect)
+    .option('--payload <json>', 'payload as a JSON object', '{}')
+    .action(async (name: string, options: { resource: string; resourceLabel?: string[]; payload: string }) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(options.payload);
+      } catch (error) {
+        throw new Error(`--payload is not valid JSON: ${(error as Error).message}`);
+      }
+      const labels = Object.fromEntries(
+        (options.resourceLabel ?? []).map((pair) => {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new Error(`--resource-label must be key=value, got "${pair}"`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      );
+      const id = crypto.randomUUID();
+      await client().request('POST', '/api/events', [
+        { id, occurred: new Date().toISOString(), event: name, resource: { ...labels, 'prefect.resource.id': options.resource }, payload },
+      ]);
+      process.stdout.write(`Emitted event ${id}\n`);
+    });
+}

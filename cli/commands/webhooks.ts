@@ -1,0 +1,130 @@
+// `tripwire webhook …`: the same verbs as `prefect cloud webhook`, against tripwire's API.
+import fs from 'node:fs';
+import readline from 'node:readline/promises';
+import type { Command } from 'commander';
+import type { ApiClient } from '../client';
+import { outputFormat, print } from '../output';
+
+interface Webhook {
+  id: string;
+  name: string;
+  description: string;
+  template: string;
+  enabled: boolean;
+  slug: string;
+  url: string;
+}
+
+const COLUMNS = ['id', 'slug', 'name', 'enabled', 'template'];
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function templateFrom(options: { template?: string; templateFile?: string }): string | undefined {
+  if (options.template !== undefined && options.templateFile !== undefined) {
+    throw new Error('give either -t/--template or --template-file, not both');
+  }
+  return options.templateFile !== undefined ? fs.readFileSync(options.templateFile, 'utf8') : options.template;
+}
+
+/** Adds the `webhook` verbs to `program`. */
+export function registerWebhookCommands(program: Command, client: () => ApiClient): void {
+  const webhook = program.command('webhook').alias('webhooks').description('manage webhooks');
+
+  webhook
+    .command('create <name>')
+    .description('create a webhook')
+    .option('-t, --template <template>', 'the Jinja template that turns a request into an event')
+    .option('--template-file <file>', 'read the template from a file')
+    .option('-d, --description <text>', 'description', '')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (name: string, options: { template?: string; templateFile?: string; description: string; output?: string }) => {
+      const template = templateFrom(options);
+      if (!template) {
+        throw new Error(
+          'a template is required (-t or --template-file); at minimum it must render ' +
+            '{"event": "<name>", "resource": {"prefect.resource.id": "<id>"}}',
+        );
+      }
+      const created = await client().request<Webhook>('POST', '/api/webhooks', { name, template, description: options.description });
+      print(outputFormat(options.output), created, [created as unknown as Record<string, unknown>], [...COLUMNS, 'url']);
+    });
+
+  webhook
+    .command('ls')
+    .description('list webhooks')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (options: { output?: string }) => {
+      const all = await client().request<Webhook[]>('GET', '/api/webhooks');
+      print(outputFormat(options.output), all, all as unknown as Record<string, unknown>[], COLUMNS);
+    });
+
+  webhook
+    .command('get <id>')
+    .description('show one webhook')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { output?: string }) => {
+      const one = await client().request<Webhook>('GET', `/api/webhooks/${encodeURIComponent(id)}`);
+      print(outputFormat(options.output), one, [one as unknown as Record<string, unknown>], [...COLUMNS, 'url']);
+    });
+
+  webhook
+    .command('update <id>')
+    .description('change a webhook; omitted options keep their values')
+    .option('-n, --name <name>', 'new name')
+    .option('-d, --description <text>', 'new description')
+    .option('-t, --template <template>', 'new template')
+    .option('--template-file <file>', 'read the new template from a file')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { name?: string; description?: string; template?: string; templateFile?: string; output?: string }) => {
+      const template = templateFrom(options);
+      const changes = {
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.description !== undefined && options.description !== '' ? { description: options.description } : {}),
+        ...(template ? { template } : {}),
+      };
+      const updated = await client().request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, changes);
+      print(outputFormat(options.output), updated, [updated as unknown as Record<string, unknown>], COLUMNS);
+    });
+
+  webhook
+    .command('toggle <id>')
+    .description('enable a disabled webhook, or disable an enabled one')
+    .action(async (id: string) => {
+      const api = client();
+      const current = await api.request<Webhook>('GET', `/api/webhooks/${encodeURIComponent(id)}`);
+      const updated = await api.request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, { enabled: !current.enabled });
+      process.stdout.write(`Webhook is now ${updated.enabled ? 'enabled' : 'disabled'}\n`);
+    });
+
+  webhook
+    .command('rotate <id>')
+    .description('give the webhook a new URL; the old one stops working at once')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (id: string, options: { yes?: boolean }) => {
+      if (!options.yes && !(await confirm('Rotating the URL breaks every sender still using the old one. Rotate?'))) {
+        throw new Error('not rotated (pass --yes to skip the question)');
+      }
+      const rotated = await client().request<Webhook>('POST', `/api/webhooks/${encodeURIComponent(id)}/rotate`);
+      process.stdout.write(`Successfully rotated webhook URL to ${rotated.url}\n`);
+    });
+
+  webhook
+    .command('delete <id>')
+    .description('delete a webhook')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (id: string, options: { yes?: boolean }) => {
+      if (process.stdin.isTTY && !options.yes && !(await confirm(`Delete webhook ${id}?`))) {
+        throw new Error('not deleted');
+      }
+      await client().request('DELETE', `/api/webhooks/${encodeURIComponent(id)}`);
+      process.stdout.write(`Webhook ${id} deleted\n`);
+    });
+}

@@ -1,0 +1,67 @@
+// Opens tripwire's database: SQLite (WAL) in the data folder by default, PostgreSQL when DATABASE_URL is set.
+// Both sit behind the same Kysely instance, so repositories are written once.
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './tables';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where the data lives, for start-up messages (a file path, or the URL without its password). */
+  readonly location: string;
+  /** Resolves when a trivial query succeeds; rejects with the driver's error otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns int8 (bigserial, count) as strings by default; our counters fit in a double.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/** Opens PostgreSQL when `databaseUrl` is given, otherwise SQLite at `<dataDir>/tripwire.sqlite`. */
+export function openDb(options: { databaseUrl?: string; dataDir: string }): Db {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
+    // An idle client losing its server must not crash the process; the next query reports the outage.
+    pool.on('error', () => undefined);
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return wrap(kysely, 'postgres', redactUrl(options.databaseUrl));
+  }
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const file = path.join(options.dataDir, 'tripwire.sqlite');
+  const database = new BetterSqlite3(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  // Event-name and resource filters are case-sensitive globs; LIKE must be too (PostgreSQL's already is).
+  database.pragma('case_sensitive_like = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return wrap(kysely, 'sqlite', file);
+}
+
+function wrap(kysely: Kysely<Database>, dialect: Dialect, location: string): Db {
+  return {
+    kysely,
+    dialect,
+    location,
+    ping: async () => {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres';
+  }
+}

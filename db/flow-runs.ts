@@ -1,0 +1,183 @@
+// Flow runs as tripwire sees them: the current state, its history, timing, and the result or error, kept in step with
+// the run's workflow by the flow-run activities.
+import type { Kysely, Selectable } from 'kysely';
+import type { Db } from './connect';
+import type { Database, FlowRunsTable } from './tables';
+
+export type StateType = 'SCHEDULED' | 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'CANCELLING' | 'CRASHED';
+
+export interface FlowRunState {
+  id: string;
+  type: StateType;
+  name: string;
+  timestamp: string;
+  message: string | null;
+}
+
+export interface CreatedBy {
+  type: 'AUTOMATION' | 'DEPLOYMENT' | 'USER';
+  id: string | null;
+  display_value: string | null;
+}
+
+export interface FlowRunRecord {
+  id: string;
+  name: string;
+  deployment_id: string | null;
+  flow_name: string;
+  work_pool: string;
+  parameters: Record<string, unknown>;
+  state: FlowRunState;
+  state_history: FlowRunState[];
+  expected_start_time: string | null;
+  start_time: string | null;
+  end_time: string | null;
+  result: unknown;
+  error: string | null;
+  idempotency_key: string | null;
+  created_by: CreatedBy | null;
+  tags: string[];
+  workflow_id: string;
+  created: string;
+  updated: string;
+}
+
+export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
+
+/** Storage of flow runs. */
+export class FlowRunRepository {
+  private readonly db: Kysely<Database>;
+
+  constructor(handle: Db) {
+    this.db = handle.kysely;
+  }
+
+  /** Inserts `record` unless its idempotency key exists; returns the stored run and whether it was created. */
+  async create(record: FlowRunRecord): Promise<{ run: FlowRunRecord; created: boolean }> {
+    if (record.idempotency_key) {
+      const existing = await this.byIdempotencyKey(record.idempotency_key);
+      if (existing) return { run: existing, created: false };
+    }
+    try {
+      await this.db.insertInto('flow_runs').values(toRow(record)).execute();
+      return { run: record, created: true };
+    } catch (error) {
+      const existing = record.idempotency_key ? await this.byIdempotencyKey(record.idempotency_key) : undefined;
+      if (existing) return { run: existing, created: false };
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<FlowRunRecord | undefined> {
+    const row = await this.db.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async byIdempotencyKey(key: string): Promise<FlowRunRecord | undefined> {
+    const row = await this.db.selectFrom('flow_runs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async list(filter: { deploymentId?: string; stateType?: string; limit?: number }): Promise<FlowRunRecord[]> {
+    let query = this.db.selectFrom('flow_runs').selectAll().orderBy('created', 'desc').limit(filter.limit ?? 200);
+    if (filter.deploymentId) query = query.where('deployment_id', '=', filter.deploymentId);
+    if (filter.stateType) query = query.where('state_type', '=', filter.stateType.toUpperCase());
+    return (await query.execute()).map(fromRow);
+  }
+
+  /**
+   * Moves the run to `state` unless it is already terminal (a late Running never overwrites Cancelled); returns the
+   * previous state, or undefined when nothing changed.
+   */
+  async transition(
+    id: string,
+    state: FlowRunState,
+    fields: Partial<Pick<FlowRunRecord, 'start_time' | 'end_time' | 'result' | 'error' | 'expected_start_time'>> = {},
+  ): Promise<{ previous: FlowRunState; run: FlowRunRecord } | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      const run = fromRow(row);
+      if (run.state.id === state.id) return undefined;
+      if (TERMINAL_STATES.has(run.state.type)) return undefined;
+      const history = [...run.state_history, state];
+      await tx
+        .updateTable('flow_runs')
+        .set({
+          state_type: state.type,
+          state_name: state.name,
+          state_timestamp: state.timestamp,
+          state_message: state.message,
+          state_id: state.id,
+          state_history: JSON.stringify(history),
+          updated: state.timestamp,
+          ...(fields.start_time !== undefined ? { start_time: fields.start_time } : {}),
+          ...(fields.end_time !== undefined ? { end_time: fields.end_time } : {}),
+          ...(fields.expected_start_time !== undefined ? { expected_start_time: fields.expected_start_time } : {}),
+          ...(fields.result !== undefined ? { result: JSON.stringify(fields.result) } : {}),
+          ...(fields.error !== undefined ? { error: fields.error } : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+      return { previous: run.state, run: { ...run, ...fields, state, state_history: history } };
+    });
+  }
+}
+
+function toRow(record: FlowRunRecord): FlowRunsTable {
+  return {
+    id: record.id,
+    name: record.name,
+    deployment_id: record.deployment_id,
+    flow_name: record.flow_name,
+    work_pool: record.work_pool,
+    parameters: JSON.stringify(record.parameters),
+    state_type: record.state.type,
+    state_name: record.state.name,
+    state_timestamp: record.state.timestamp,
+    state_message: record.state.message,
+    state_id: record.state.id,
+    state_history: JSON.stringify(record.state_history),
+    expected_start_time: record.expected_start_time,
+    start_time: record.start_time,
+    end_time: record.end_time,
+    result: record.result === undefined || record.result === null ? null : JSON.stringify(record.result),
+    error: record.error,
+    idempotency_key: record.idempotency_key,
+    created_by: record.created_by ? JSON.stringify(record.created_by) : null,
+    tags: JSON.stringify(record.tags),
+    workflow_id: record.workflow_id,
+    created: record.created,
+    updated: record.updated,
+  };
+}
+
+function fromRow(row: Selectable<FlowRunsTable>): FlowRunRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    deployment_id: row.deployment_id,
+    flow_name: row.flow_name,
+    work_pool: row.work_pool,
+    parameters: JSON.parse(row.parameters) as Record<string, unknown>,
+    state: {
+      id: row.state_id,
+      type: row.state_type as StateType,
+      name: row.state_name,
+      timestamp: row.state_timestamp,
+      message: row.state_message,
+    },
+    state_history: JSON.parse(row.state_history) as FlowRunState[],
+    expected_start_time: row.expected_start_time,
+    start_time: row.start_time,
+    end_time: row.end_time,
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    error: row.error,
+    idempotency_key: row.idempotency_key,
+    created_by: row.created_by ? (JSON.parse(row.created_by) as CreatedBy) : null,
+    tags: JSON.parse(row.tags) as string[],
+    workflow_id: row.workflow_id,
+    created: row.created,
+    updated: row.updated,
+  };
+}

@@ -1,0 +1,66 @@
+// The HTTP side of a tripwire process: builds the Koa app from the services and listens.
+import http from 'node:http';
+import type Koa from 'koa';
+import { createApp } from '../api/app';
+import { automationRoutes } from '../api/automations';
+import { deploymentRoutes } from '../api/deployments';
+import { eventRoutes } from '../api/events';
+import { healthRoutes } from '../api/health';
+import { hookRoutes } from '../api/hooks';
+import { webhookRoutes } from '../api/webhooks';
+import type { Services } from './services';
+
+/** Returns the Koa app serving `services`. */
+export function buildApp(services: Services): Koa {
+  const { config } = services;
+  return createApp({
+    apiKey: services.apiKey.key,
+    logger: services.logger,
+    publicRoutes: [
+      healthRoutes([
+        { name: 'temporal', check: () => services.temporal.check() },
+        { name: 'database', check: () => services.db.ping() },
+      ]),
+      hookRoutes(services.receiver, config.webhookMaxBodyBytes),
+    ],
+    apiRoutes: [
+      webhookRoutes(services.webhookService),
+      eventRoutes(services.events, services.pipeline, { maxBodyBytes: config.eventMaxBytes }),
+      automationRoutes(services.automationService),
+      ...deploymentRoutes(services.deploymentService, services.flowRunService, process.cwd()),
+    ],
+  });
+}
+
+export interface RunningHttpServer {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on `host:port` (port 0 picks a free one); resolves once listening. */
+export async function listen(app: Koa, host: string, port: number): Promise<RunningHttpServer> {
+  const handle = app.callback();
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Live tails never end on their own; give in-flight requests a moment, then cut what is left.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      }),
+  };
+}

@@ -1,0 +1,95 @@
+// `npm start`: tripwire on the embedded default. Starts the Temporal dev server (unless TEMPORAL_ADDRESS points at a
+// cluster), then the worker and the API in this one process, prints where everything is, and shuts all of it down
+// cleanly on Ctrl-C. State persists in TRIPWIRE_DATA_DIR, so starting again picks up where it stopped.
+import path from 'node:path';
+import { API_KEY_FILE } from '../config/api-key';
+import { buildApp, listen } from '../runtime/http-server';
+import { onShutdownSignal, loadConfigOrExit } from '../runtime/process';
+import { projectRoot } from '../runtime/project-root';
+import { openServices } from '../runtime/services';
+import { startWorker } from '../runtime/worker';
+import { defaultCliPath, type DevServer, startDevServer } from '../temporal/dev-server';
+import { PoolWorker } from '../deployment-runs/pool-worker';
+
+const DEFAULT_POOL = 'default';
+
+async function main(): Promise<void> {
+  const { config, logger } = loadConfigOrExit();
+  let devServer: DevServer | undefined;
+  let temporalAddress = config.temporal.address;
+  if (!temporalAddress) {
+    logger.info('starting the embedded Temporal dev server', { port: config.temporal.port, ui_port: config.temporal.uiPort });
+    devServer = await startDevServer({
+      cliPath: config.temporal.cliPath ?? defaultCliPath(projectRoot()),
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
+    temporalAddress = devServer.address;
+  }
+
+  let services, worker, http, pool;
+  try {
+    services = await openServices(config, logger, temporalAddress);
+    await services.registry.start();
+    worker = await startWorker(services);
+    services.router.start();
+    services.retention.start();
+    await services.automationService.reconcile();
+    pool = new PoolWorker(
+      services.deployments,
+      { address: temporalAddress, namespace: config.temporal.namespace, pool: DEFAULT_POOL, nodeModules: path.join(projectRoot(), 'node_modules') },
+      logger,
+    );
+    await pool.start();
+    http = await listen(buildApp(services), config.host, config.port);
+  } catch (error) {
+    // Never leave the embedded server running behind a failed start.
+    await pool?.stop().catch(() => undefined);
+    await worker?.stop().catch(() => undefined);
+    await services?.close().catch(() => undefined);
+    await devServer?.stop();
+    throw error;
+  }
+
+  const lines = [
+    '',
+    'tripwire is running',
+    `  API              ${http.url}/api   (Authorization: Bearer <key>)`,
+    `  Webhooks         ${config.publicUrl}/hooks/<slug>`,
+    `  Health           ${http.url}/healthz`,
+    `  Temporal         ${temporalAddress} (namespace ${config.temporal.namespace})`,
+    ...(config.temporal.uiUrl ? [`  Temporal UI      ${config.temporal.uiUrl}`] : []),
+    `  Database         ${services.db.location}`,
+    `  Work pool        ${DEFAULT_POOL} (flows of its deployments run in this process)`,
+    services.apiKey.generated
+      ? `  API key          ${services.apiKey.key}   (generated now, kept in ${path.join(config.dataDir, API_KEY_FILE)})`
+      : config.apiKey
+        ? '  API key          from TRIPWIRE_API_KEY'
+        : `  API key          in ${path.join(config.dataDir, API_KEY_FILE)}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+
+  const running = { services, worker, http, pool };
+  onShutdownSignal(logger, async () => {
+    await running.http.close();
+    await running.pool.stop();
+    await running.worker.stop();
+    running.services.automationService.stop();
+    await running.services.close();
+    await devServer?.stop();
+    logger.info('stopped');
+  });
+  worker.done.catch((error: unknown) => {
+    logger.error('worker failed', { error: (error as Error).message });
+    process.kill(process.pid, 'SIGTERM');
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`tripwire: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+// How the API and the router talk to automation workflows: signal-with-start on the automation's deterministic
+// workflow id, so the first event (or definition) starts the workflow and later ones reach the running one.
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { RoutedAutomation } from '../automations/registry';
+import type { ReceivedEvent } from '../events/schema';
+import type { automationWorkflow } from '../workflows/automation';
+import {
+  type AutomationSnapshot,
+  type AutomationStateView,
+  definitionSignal,
+  eventsSignal,
+  stateQuery,
+  stopSignal,
+  type StopSignalInput,
+} from '../workflows/messages';
+import { automationIdKey, automationNameKey, triggerTypeKey } from '../workflows/search-attributes';
+
+/** Starts, feeds, updates, stops and queries automation workflows. */
+export class AutomationGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Delivers `events` to the automation's workflow, starting it if it is not running. */
+  async deliver(target: RoutedAutomation, events: ReceivedEvent[]): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof automationWorkflow, [{ events: ReceivedEvent[] }]>('automationWorkflow', {
+      workflowId: target.workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ automation: target.snapshot }],
+      signal: eventsSignal,
+      signalArgs: [{ events }],
+      typedSearchAttributes: searchAttributes(target.snapshot),
+    });
+  }
+
+  /** Sends the automation's new definition to its workflow, starting it so proactive triggers begin counting. */
+  async define(workflowId: string, snapshot: AutomationSnapshot): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof automationWorkflow, [{ automation: AutomationSnapshot }]>(
+      'automationWorkflow',
+      {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ automation: snapshot }],
+        signal: definitionSignal,
+        signalArgs: [{ automation: snapshot }],
+        typedSearchAttributes: searchAttributes(snapshot),
+      },
+    );
+  }
+
+  /** Ends the automation's workflow (disabled or deleted); does nothing when it is not running. */
+  async stop(workflowId: string, reason: StopSignalInput['reason']): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(stopSignal, { reason });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  /** Returns what the automation's workflow waits for, or undefined when it is not running. */
+  async state(workflowId: string): Promise<AutomationStateView | undefined> {
+    try {
+      const handle = this.client.workflow.getHandle(workflowId);
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') return undefined;
+      return await handle.query(stateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+}
+
+function searchAttributes(snapshot: AutomationSnapshot) {
+  return [
+    { key: automationIdKey, value: snapshot.id },
+    { key: automationNameKey, value: snapshot.name },
+    { key: triggerTypeKey, value: snapshot.trigger.type },
+  ];
+}

@@ -1,0 +1,31 @@
+// The Temporal client used by the API and the router. The connection is lazy, so the API starts (and /readyz can
+// say what is wrong) even while Temporal is down; calls made during an outage fail and are retried by their callers.
+import { Client, Connection } from '@temporalio/client';
+
+export interface TemporalHandle {
+  readonly client: Client;
+  readonly connection: Connection;
+  readonly namespace: string;
+  readonly address: string;
+  /** Resolves when Temporal answers within `timeoutMs`. */
+  check(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Returns a client for `address`; nothing is dialled until the first call. */
+export function createTemporalClient(address: string, namespace: string): TemporalHandle {
+  const connection = Connection.lazy({ address, connectTimeout: 5000 });
+  const client = new Client({ connection, namespace });
+  return {
+    client,
+    connection,
+    namespace,
+    address,
+    check: async (timeoutMs = 3000) => {
+      await connection.withDeadline(Date.now() + timeoutMs, () =>
+        connection.workflowService.describeNamespace({ namespace }),
+      );
+    },
+    close: () => connection.close(),
+  };
+}

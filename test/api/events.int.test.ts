@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import { EventRetention } from '../../runtime/retention';
+import { createLogger } from '../../logging/logger';
+import { DIALECTS } from '../helpers/db';
+import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+
+const event = (overrides: Record<string, unknown> = {}) => ({
+  id: crypto.randomUUID(),
+  occurred: new Date().toISOString(),
+  event: 'animal.walked',
+  resource: { 'prefect.resource.id': 'woodchuck.1' },
+  ...overrides,
+});
+
+describe.each(DIALECTS)('events API on %s', (dialect) => {
+  let tw: TestTripwire;
+  beforeAll(async () => {
+    tw = await startTestTripwire({ dialect, worker: false });
+  });
+  afterAll(() => tw.stop());
+
+  it('accepts one event or an array, fills id and occurred, sets received, and returns it by id', async () => {
+    const one = event({ resource: { 'prefect.resource.id': `single.${dialect}` } });
+    expect((await tw.api('POST', '/api/events', one)).status).toBe(204);
+    const stored = await (await tw.api('GET', `/api/events/${one.id}`)).json();
+    expect(stored).toMatchObject({ ...one, related: [], payload: {}, follows: null });
+    expect(Date.parse(stored.received)).toBeGreaterThan(0);
+
+    const batch = [event(), { event: 'no.id.given', resource: { 'prefect.resource.id': `filled.${dialect}` } }];
+    expect((await tw.api('POST', '/api/events', batch)).status).toBe(204);
+    const [filled] = (await (await tw.api('GET', `/api/events?resource=filled.${dialect}`)).json()).events;
+    expect(filled.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(Math.abs(Date.parse(filled.occurred) - Date.now())).toBeLessThan(60_000);
+    expect((await tw.api('GET', `/api/events/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+
+  it('rejects a batch with an invalid event with 422 naming the index and field, storing none of it', async () => {
+    const good = event({ resource: { 'prefect.resource.id': `batch.${dialect}` } });
+    const response = await tw.api('POST', '/api/events', [good, event({ resource: { 'prefect.resource.id': 'x', n: 5 } }), { event: 'x' }]);
+    expect(response.status).toBe(422);
+    const { error } = await response.json();
+    const paths = error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining([expect.stringMatching(/^\[1\]\.resource/), expect.stringMatching(/^\[2\]\.resource/)]));
+    expect((await tw.api('GET', `/api/events/${good.id}`)).status).toBe(404);
+    expect((await tw.api('POST', '/api/events', '[{"event": ')).status).toBe(400);
+  });
+
+  it('filters by name, resource, related and time, newest first, with cursor paging', async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const sent = [
+      event({ event: 'prefect.flow-run.Running', occurred: at(1), resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` } }),
+      event({ event: 'prefect.flow-run.Completed', occurred: at(2), resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` } }),
+      event({
+        event: 'other',
+        occurred: at(3),
+        resource: { 'prefect.resource.id': `thing.${tag}` },
+        related: [{ 'prefect.resource.id': `prefect.flow.${tag}`, 'prefect.resource.role': 'flow' }],
+      }),
+    ];
+    for (const e of sent) expect((await tw.api('POST', '/api/events', e)).status).toBe(204);
+    const ids = async (query: string) => (await (await tw.api('GET', `/api/events?${query}`)).json()).events.map((e: { id: string }) => e.id);
+    expect(await ids(`event=prefect.flow-run.*&resource=*.${tag}`)).toEqual([sent[1]!.id, sent[0]!.id]);
+    expect(await ids(`related=prefect.flow.${tag}`)).toEqual([sent[2]!.id]);
+    expect(await ids(`resource=*${tag}&since=${at(2)}&until=${at(2)}`)).toEqual([sent[1]!.id]);
+    const first = await (await tw.api('GET', `/api/events?resource=*${tag}&limit=2`)).json();
+    expect(first.events).toHaveLength(2);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = await (await tw.api('GET', first.next_page)).json();
+    expect([...first.events, ...second.events].map((e: { id: string }) => e.id)).toEqual([sent[2]!.id, sent[1]!.id, sent[0]!.id]);
+    expect(second.next_cursor).toBeNull();
+    expect((await tw.api('GET', '/api/events?limit=0')).status).toBe(400);
+    expect((await tw.api('GET', '/api/events?since=yesterday')).status).toBe(400);
+  });
+
+  it('tails live over server-sent events and resumes from Last-Event-ID without gaps', async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const read = async (lastEventId: string | undefined, count: number) => {
+      const controller = new AbortController();
+      const response = await fetch(`${tw.url}/api/events/stream?resource=tail.${tag}`, {
+        headers: { authorization: `Bearer ${tw.apiKey}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        signal: controller.signal,
+      });
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const received: { id: string; data: { payload: { n: number } } }[] = [];
+      const decoder = new TextDecoder();
+      let buffer = '';
+      const reader = response.body!.getReader();
+      const ready = (async () => {
+        while (received.length < count) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const id = /^id: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (id && data) received.push({ id, data: JSON.parse(data) });
+          }
+        }
+        controller.abort();
+      })().catch(() => undefined);
+      return { received, done: ready };
+    };
+    const emit = (n: number) => tw.api('POST', '/api/events', event({ resource: { 'prefect.resource.id': `tail.${tag}` }, payload: { n } }));
+
+    const firstTail = await read(undefined, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    await emit(1);
+    await emit(2);
+    await firstTail.done;
+    expect(firstTail.received.map((r) => r.data.payload.n)).toEqual([1, 2]);
+
+    await emit(3);
+    await emit(4);
+    const resumed = await read(firstTail.received[1]!.id, 3);
+    await emit(5);
+    await resumed.done;
+    expect(resumed.received.map((r) => r.data.payload.n)).toEqual([3, 4, 5]);
+  });
+
+  it('prunes events older than the retention period', async () => {
+    const old = event({ resource: { 'prefect.resource.id': `old.${dialect}` } });
+    expect((await tw.api('POST', '/api/events', old)).status).toBe(204);
+    const retention = new EventRetention(tw.services.events, 3600, createLogger('silent'));
+    expect(await retention.pruneNow(Date.now() - 7200_000)).toBe(0);
+    expect(await retention.pruneNow(Date.now() + 7200_000)).toBeGreaterThan(0);
+    expect((await tw.api('GET', `/api/events/${old.id}`)).status).toBe(404);
+  });
+});
+
+describe('events API while the database is down', () => {
+  it('answers 503 and accepts nothing', async () => {
+    const tw = await startTestTripwire({ worker: false });
+    try {
+      await tw.services.db.close();
+      const response = await tw.api('POST', '/api/events', event());
+      expect(response.status).toBe(503);
+      expect((await response.json()).error.message).toMatch(/event store is unavailable/);
+    } finally {
+      await tw.stop().catch(() => undefined);
+    }
+  });
+});

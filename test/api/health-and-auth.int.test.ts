@@ -1,0 +1,92 @@
+import { loadConfig } from '../../config/env';
+import { createLogger } from '../../logging/logger';
+import { buildApp, listen } from '../../runtime/http-server';
+import { openServices } from '../../runtime/services';
+import { createTestDb } from '../helpers/db';
+import { freePort } from '../helpers/ports';
+import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+
+describe('health and the API key', () => {
+  let tripwire: TestTripwire;
+  beforeAll(async () => {
+    tripwire = await startTestTripwire({ worker: false });
+  });
+  afterAll(() => tripwire.stop());
+
+  it('GET /healthz reports Temporal and the database as reachable', async () => {
+    const response = await fetch(`${tripwire.url}/healthz`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toMatchObject({ status: 'ok', temporal: { reachable: true }, database: { reachable: true } });
+  });
+
+  it('GET /readyz is 200 while both answer', async () => {
+    expect((await fetch(`${tripwire.url}/readyz`)).status).toBe(200);
+  });
+
+  it('answers 401 under /api without a key, with a wrong key, and for unknown /api paths', async () => {
+    const missing = await fetch(`${tripwire.url}/api/webhooks`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+    expect((await missing.json()).error.message).toMatch(/missing API key/);
+    const wrong = await fetch(`${tripwire.url}/api/webhooks`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${tripwire.url}/api/does-not-exist`)).status).toBe(401);
+  });
+
+  it('lets the right key through', async () => {
+    const response = await tripwire.api('GET', '/api/webhooks');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+    expect((await tripwire.api('GET', '/api/does-not-exist')).status).toBe(404);
+  });
+});
+
+describe('readiness while a dependency is down', () => {
+  it('GET /readyz is 503 naming Temporal when Temporal does not answer, while /healthz stays 200', async () => {
+    const testDb = await createTestDb('sqlite');
+    const config = loadConfig({ TRIPWIRE_DATA_DIR: testDb.dataDir, TRIPWIRE_API_KEY: 'k', LOG_LEVEL: 'silent' });
+    const services = await openServices(config, createLogger('silent'), `127.0.0.1:${await freePort()}`);
+    const http = await listen(buildApp(services), '127.0.0.1', 0);
+    try {
+      const ready = await fetch(`${http.url}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = await ready.json();
+      expect(body.temporal.reachable).toBe(false);
+      expect(body.database.reachable).toBe(true);
+      expect((await fetch(`${http.url}/healthz`)).status).toBe(200);
+    } finally {
+      await http.close();
+      await services.close();
+      await testDb.drop();
+    }
+  });
+
+  it('GET /readyz is 503 naming the database when PostgreSQL is unreachable', async () => {
+    const testDb = await createTestDb('sqlite');
+    const config = loadConfig({
+      TRIPWIRE_DATA_DIR: testDb.dataDir,
+      TRIPWIRE_API_KEY: 'k',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none`,
+    });
+    // Migrations need the database, so build the services against a working one, then point the check elsewhere.
+    const services = await openServices({ ...config, databaseUrl: undefined }, createLogger('silent'), process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!);
+    const { openDb } = await import('../../db/connect');
+    const unreachable = openDb({ databaseUrl: config.databaseUrl, dataDir: testDb.dataDir });
+    const http = await listen(buildApp({ ...services, db: unreachable }), '127.0.0.1', 0);
+    try {
+      const ready = await fetch(`${http.url}/readyz`);
+      expect(ready.status).toBe(503);
+      const body = await ready.json();
+      expect(body.database.reachable).toBe(false);
+      expect(body.database.error).toMatch(/ECONNREFUSED|connect/);
+      expect(body.temporal.reachable).toBe(true);
+    } finally {
+      await http.close();
+      await unreachable.close();
+      await services.close();
+      await testDb.drop();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { EventRepository } from '../../db/events';
+import { migrate } from '../../db/migrate';
+import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
+import { makeEvent } from '../helpers/factories';
+
+describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
+  let t: TestDb;
+  let events: EventRepository;
+
+  beforeAll(async () => {
+    t = await createTestDb(dialect);
+    events = new EventRepository(t.db);
+  });
+  afterAll(() => t.drop());
+
+  it('applies migrations once: a second run applies nothing', async () => {
+    expect(await migrate(t.db)).toEqual([]);
+  });
+
+  it('stores events, ignores a redelivered id and returns only the new ones', async () => {
+    const a = makeEvent();
+    const b = makeEvent();
+    expect((await events.insert([a, b])).map((e) => e.id)).toEqual([a.id, b.id]);
+    expect((await events.insert([a, makeEvent({ id: b.id })])).length).toBe(0);
+    expect(await events.get(a.id)).toEqual(a);
+  });
+
+  it('lists newest first with name, resource, related and time filters, paging by cursor', async () => {
+    const tag = `run-${dialect}`;
+    const related = [{ 'prefect.resource.id': `prefect.flow.${tag}`, 'prefect.resource.role': 'flow' }];
+    const e1 = makeEvent({ event: `prefect.flow-run.Running`, resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` }, related });
+    const e2 = makeEvent({ event: `prefect.flow-run.Completed`, resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` }, related });
+    const e3 = makeEvent({ event: `other.thing`, resource: { 'prefect.resource.id': `x.${tag}` } });
+    await events.insert([e1, e2, e3]);
+
+    const byName = await events.list({ event: ['prefect.flow-run.*'], resource: [`*.${tag}`] }, 10);
+    expect(byName.map((s) => s.event.id)).toEqual([e2.id, e1.id]);
+    expect((await events.list({ event: ['prefect.flow-run.running'] }, 10)).length).toBe(0);
+    expect((await events.list({ related: `prefect.flow.${tag}` }, 10)).map((s) => s.event.id)).toEqual([e2.id, e1.id]);
+    expect((await events.list({ resource: [`x.${tag}`], since: e3.occurred, until: e3.occurred }, 10)).map((s) => s.event.id)).toEqual([e3.id]);
+
+    const first = await events.list({ resource: [`*${tag}`] }, 2);
+    const second = await events.list({ resource: [`*${tag}`] }, 2, first[1]!.seq);
+    expect([...first, ...second].map((s) => s.event.id)).toEqual([e3.id, e2.id, e1.id]);
+    expect((await events.after({ resource: [`*${tag}`] }, first[1]!.seq, 10)).map((s) => s.event.id)).toEqual([e3.id]);
+  });
+
+  it('keeps routed events in the outbox until delivered, and retries postpone them', async () => {
+    const routed = makeEvent();
+    const unrouted = makeEvent();
+    await events.insert([routed, unrouted], new Set([routed.id]));
+    const now = new Date(Date.parse(routed.received) + 1000).toISOString();
+    expect((await events.dueOutbox(now, 100)).map((e) => e.event.id)).toContain(routed.id);
+    expect((await events.dueOutbox(now, 100)).map((e) => e.event.id)).not.toContain(unrouted.id);
+
+    const later = new Date(Date.parse(now) + 60_000).toISOString();
+    await events.retryOutbox([routed.id], later, 'temporal down');
+    expect((await events.dueOutbox(now, 100)).map((e) => e.event.id)).not.toContain(routed.id);
+    const due = await events.dueOutbox(later, 100);
+    expect(due.find((e) => e.event.id === routed.id)?.attempts).toBe(1);
+    await events.completeOutbox([routed.id]);
+    expect((await events.dueOutbox(later, 100)).map((e) => e.event.id)).not.toContain(routed.id);
+  });
+
+  it('prunes events received before the cutoff, but not ones still waiting for routing', async () => {
+    const old = makeEvent({ received: '2000-01-01T00:00:00.000Z', related: [{ 'prefect.resource.id': 'r', 'prefect.resource.role': 'x' }] });
+    const waiting = makeEvent({ received: '2000-01-01T00:00:00.000Z' });
+    await events.insert([old, waiting], new Set([waiting.id]));
+    expect(await events.prune('2001-01-01T00:00:00.000Z')).toBe(1);
+    expect(await events.get(old.id)).toBeUndefined();
+    expect(await events.get(waiting.id)).toBeDefined();
+  });
+});

@@ -1,0 +1,40 @@
+import { WebhookRepository } from '../../db/webhooks';
+import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
+
+describe.each(DIALECTS)('WebhookRepository on %s', (dialect) => {
+  let t: TestDb;
+  let webhooks: WebhookRepository;
+
+  beforeAll(async () => {
+    t = await createTestDb(dialect);
+    webhooks = new WebhookRepository(t.db);
+  });
+  afterAll(() => t.drop());
+
+  it('creates, finds by id and slug, updates partially and deletes', async () => {
+    const record = {
+      id: '6f0b5c3e-52a4-4b8a-9d55-0b1c7f3c8a11',
+      name: 'model refreshed',
+      description: '',
+      template: '{"event": "x", "resource": {"prefect.resource.id": "y"}}',
+      enabled: true,
+      slug: 'slug-a',
+      verification: { type: 'github' as const, secret: 's3cret' },
+      created: '2026-01-01T00:00:00.000Z',
+      updated: '2026-01-01T00:00:00.000Z',
+    };
+    await webhooks.create(record);
+    expect(await webhooks.get(record.id)).toEqual(record);
+    expect(await webhooks.getBySlug('slug-a')).toEqual(record);
+
+    const updated = await webhooks.update(record.id, { enabled: false, slug: 'slug-b' }, '2026-01-02T00:00:00.000Z');
+    expect(updated).toMatchObject({ enabled: false, slug: 'slug-b', name: 'model refreshed', updated: '2026-01-02T00:00:00.000Z' });
+    expect(await webhooks.getBySlug('slug-a')).toBeUndefined();
+    expect(await webhooks.update('00000000-0000-0000-0000-000000000000', { name: 'x' }, 'now')).toBeUndefined();
+
+    await expect(webhooks.create({ ...record, id: 'other', slug: 'slug-b' })).rejects.toThrow();
+    expect(await webhooks.delete(record.id)).toBe(true);
+    expect(await webhooks.delete(record.id)).toBe(false);
+    expect(await webhooks.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,88 @@
+// A whole tripwire for an integration test: a fresh database of the chosen dialect, the shared Temporal dev server, a
+// task queue of its own (so workers of other test files never take its tasks), the worker, the router and the HTTP
+// server on a free port.
+import crypto from 'node:crypto';
+import type { Dialect } from '../../db/connect';
+import { loadConfig } from '../../config/env';
+import { createLogger } from '../../logging/logger';
+import { buildApp, listen, type RunningHttpServer } from '../../runtime/http-server';
+import { openServices, type Services } from '../../runtime/services';
+import { type RunningWorker, startWorker } from '../../runtime/worker';
+import { createTestDb, type TestDb } from './db';
+
+export interface TestTripwire {
+  url: string;
+  apiKey: string;
+  services: Services;
+  /** fetch against the API with the key set; JSON bodies are serialised. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestTripwireOptions {
+  dialect?: Dialect;
+  env?: Record<string, string>;
+  /** Start the worker (default true); a test of routing alone can leave it out. */
+  worker?: boolean;
+  temporalAddress?: string;
+}
+
+/** Starts a tripwire for one test file. */
+export async function startTestTripwire(options: TestTripwireOptions = {}): Promise<TestTripwire> {
+  const testDb: TestDb = await createTestDb(options.dialect ?? 'sqlite');
+  const apiKey = `test-${crypto.randomBytes(8).toString('hex')}`;
+  const config = loadConfig({
+    TRIPWIRE_DATA_DIR: testDb.dataDir,
+    DATABASE_URL: testDb.databaseUrl,
+    TRIPWIRE_API_KEY: apiKey,
+    TEMPORAL_TASK_QUEUE: `test-${crypto.randomBytes(6).toString('hex')}`,
+    LOG_LEVEL: process.env.TRIPWIRE_TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const address = options.temporalAddress ?? process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!;
+  await testDb.db.close();
+  const services = await openServices(config, createLogger(config.logLevel), address);
+  await services.registry.start();
+  let worker: RunningWorker | undefined;
+  if (options.worker !== false) worker = await startWorker(services, { maxCachedWorkflows: 100 });
+  services.router.start();
+  const http: RunningHttpServer = await listen(buildApp(services), '127.0.0.1', 0);
+  return {
+    url: http.url,
+    apiKey,
+    services,
+    api: (method, path, body, headers = {}) =>
+      fetch(`${http.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    stop: async () => {
+      await http.close();
+      await worker?.stop();
+      services.automationService.stop();
+      await services.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

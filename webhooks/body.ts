@@ -1,0 +1,29 @@
+// The template's `body`, parsed the way Prefect Cloud documents: JSON for application/json, a flat object of fields
+// for forms, anything else tried as JSON and otherwise kept as text. An empty body is the empty string.
+
+/** Thrown when a body declared as JSON does not parse. */
+export class BodyParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BodyParseError';
+  }
+}
+
+/** Returns the template context's `body` for `raw` sent with `contentType`. */
+export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  if (text === '') return '';
+  const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    const fields: Record<string, string> = {};
+    for (const [key, value] of new URLSearchParams(text)) fields[key] = value;
+    return fields;
+  }
+  const declaredJson = mediaType === 'application/json' || mediaType.endsWith('+json');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    if (declaredJson) throw new BodyParseError(`body is not valid JSON: ${(error as Error).message}`);
+    return text;
+  }
+}

@@ -1,0 +1,26 @@
+// Entry of the worker process (docker-compose's `worker`): polls tripwire's task queue on the Temporal cluster at
+// TEMPORAL_ADDRESS, retrying the connection until the cluster answers.
+import { loadConfigOrExit, onShutdownSignal } from '../runtime/process';
+import { openServices } from '../runtime/services';
+import { startWorker } from '../runtime/worker';
+import { waitForTemporal } from '../temporal/connect';
+
+async function main(): Promise<void> {
+  const { config, logger } = loadConfigOrExit();
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  await waitForTemporal(address, config.temporal.namespace, 10 * 60 * 1000);
+  const services = await openServices(config, logger, address);
+  await services.registry.start();
+  const worker = await startWorker(services, { readyFile: '/tmp/tripwire-worker-ready' });
+  logger.info('worker polling', { task_queue: config.temporal.taskQueue, temporal: address });
+  onShutdownSignal(logger, async () => {
+    await worker.stop();
+    await services.close();
+  });
+  await worker.done;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`tripwire worker: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,63 @@
+// The workflow of one flow run: waits out `schedule_after` on a durable, cancellable timer (the opt-out window), then
+// runs the deployment's flow as a child workflow on its work pool's task queue, recording every state change (and its
+// `prefect.flow-run.*` event) through an activity.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  startChild,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import type { createFlowRunActivities } from '../activities/flow-runs';
+import type { FlowRunWorkflowInput } from './messages';
+
+const { setFlowRunState } = proxyActivities<ReturnType<typeof createFlowRunActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Runs one flow run from Scheduled to a terminal state. */
+export async function flowRunWorkflow(input: FlowRunWorkflowInput): Promise<void> {
+  const { flowRunId } = input;
+  const record = (type: Parameters<typeof setFlowRunState>[0]['type'], name: string, extra: { message?: string; result?: unknown } = {}) =>
+    CancellationScope.nonCancellable(() => setFlowRunState({ flowRunId, type, name, ...extra }));
+
+  try {
+    const wait = Date.parse(input.scheduledStart) - Date.now();
+    if (wait > 0) await sleep(wait);
+  } catch (error) {
+    if (isCancellation(error)) {
+      await record('CANCELLED', 'Cancelled', { message: 'cancelled before its scheduled start' });
+      return;
+    }
+    throw error;
+  }
+
+  await record('PENDING', 'Pending');
+  try {
+    const child = await startChild(input.flowName, {
+      taskQueue: input.workPool,
+      workflowId: `flow/${flowRunId}`,
+      args: [input.parameters],
+    });
+    await record('RUNNING', 'Running');
+    const result = await child.result();
+    await record('COMPLETED', 'Completed', { result: result as unknown });
+  } catch (error) {
+    if (isCancellation(error)) {
+      await record('CANCELLED', 'Cancelled', { message: 'cancelled while running' });
+      return;
+    }
+    const cause = error instanceof ChildWorkflowFailure ? error.cause : error;
+    if (cause instanceof TerminatedFailure || cause instanceof TimeoutFailure) {
+      await record('CRASHED', 'Crashed', { message: cause.message });
+      return;
+    }
+    const message = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : String(cause);
+    await record('FAILED', 'Failed', { message: message || 'the flow failed' });
+  }
+}

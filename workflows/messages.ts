@@ -1,0 +1,66 @@
+// Every signal and query of tripwire's workflows, defined once and imported by the API, the router and the tests.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ReceivedEvent } from '../events/schema';
+import type { Firing, Trigger } from '../triggers/schema';
+
+/** The parts of an automation its workflow needs; JSON only, as everything that crosses Temporal. */
+export interface AutomationSnapshot {
+  id: string;
+  name: string;
+  enabled: boolean;
+  trigger: Trigger;
+  actions: unknown[];
+  actions_on_trigger: unknown[];
+  actions_on_resolve: unknown[];
+  updated: string;
+}
+
+export interface AutomationWorkflowInput {
+  automation: AutomationSnapshot;
+  /** Carried over continue-as-new. */
+  state?: unknown;
+  pending?: ReceivedEvent[];
+  /** A definition signalled but not yet applied when the previous run continued as new. */
+  incoming?: AutomationSnapshot;
+}
+
+export interface EventsSignalInput {
+  events: ReceivedEvent[];
+}
+
+export interface DefinitionSignalInput {
+  automation: AutomationSnapshot;
+}
+
+export interface StopSignalInput {
+  reason: 'deleted' | 'disabled';
+}
+
+/** What GET /api/automations/:id/state shows: the definition's version and what the trigger waits for. */
+export interface AutomationStateView {
+  automation_id: string;
+  name: string;
+  updated: string;
+  trigger_type: string;
+  pending_events: number;
+  actions_in_flight: number;
+  firings: number;
+  last_firing: Pick<Firing, 'id' | 'triggered' | 'trigger_states'> | null;
+  state: unknown;
+}
+
+export const eventsSignal = defineSignal<[EventsSignalInput]>('events');
+export const definitionSignal = defineSignal<[DefinitionSignalInput]>('definition');
+export const stopSignal = defineSignal<[StopSignalInput]>('stop');
+export const stateQuery = defineQuery<AutomationStateView>('state');
+
+export interface FlowRunWorkflowInput {
+  flowRunId: string;
+  /** The workflow type of the flow: the exported function named by the deployment's entrypoint. */
+  flowName: string;
+  /** The task queue the flow's worker polls. */
+  workPool: string;
+  parameters: Record<string, unknown>;
+  /** ISO time before which the flow must not start (now + schedule_after). */
+  scheduledStart: string;
+}
