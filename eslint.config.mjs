@@ -3,7 +3,23 @@
 import tseslint from 'typescript-eslint';
 
 const sandboxFolders = ['workflows/**/*.ts', 'events/**/*.ts', 'triggers/**/*.ts', 'deployments/**/*.ts'];
-const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'stream', 'process', 'events', 'buffer', 'zlib', 'worker_threads', 'timers'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'stream',
+  'process',
+  'events',
+  'buffer',
+  'zlib',
+  'worker_threads',
+  'timers',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'tools/', '.data/', 'coverage/', '**/*.js', '**/*.mjs'] },
@@ -29,16 +45,40 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.flatMap((name) => [
             { name, message: 'Workflow-sandbox code cannot use Node built-ins; do the I/O in an activity.' },
-            { name: `node:${name}`, message: 'Workflow-sandbox code cannot use Node built-ins; do the I/O in an activity.' },
+            {
+              name: `node:${name}`,
+              message: 'Workflow-sandbox code cannot use Node built-ins; do the I/O in an activity.',
+            },
           ]),
           patterns: [
             {
-              group: ['**/activities/**', '**/activities', '**/db/**', '**/db', '**/templates/**', '**/templates', '**/api/**', '**/ingest/**', '**/config/**'],
+              group: [
+                '**/activities/**',
+                '**/activities',
+                '**/db/**',
+                '**/db',
+                '**/templates/**',
+                '**/templates',
+                '**/api/**',
+                '**/ingest/**',
+                '**/config/**',
+              ],
               allowTypeImports: true,
-              message: 'Sandbox code may import only types from activities/, db/, templates/, api/, ingest/ and config/.',
+              message:
+                'Sandbox code may import only types from activities/, db/, templates/, api/, ingest/ and config/.',
             },
             {
-              group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing', 'nunjucks', 'better-sqlite3', 'pg', 'kysely', 'koa'],
+              group: [
+                '@temporalio/activity',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/testing',
+                'nunjucks',
+                'better-sqlite3',
+                'pg',
+                'kysely',
+                'koa',
+              ],
               allowTypeImports: true,
               message: 'Sandbox code may import only @temporalio/workflow at runtime.',
             },

@@ -50,11 +50,15 @@ export async function executeAction(
       return callWebhook(action, context, idempotencyKey);
     case 'pause-automation':
     case 'resume-automation': {
-      const target = action.source === 'selected' ? action.automation_id! : inferAutomation(ctx.firing.triggering_event);
+      const target =
+        action.source === 'selected' ? action.automation_id! : inferAutomation(ctx.firing.triggering_event);
       if (!(await deps.automations.setEnabled(target, action.type === 'resume-automation'))) {
         throw new ActionFailed(`Automation ${target} not found`);
       }
-      return { related: [{ 'prefect.resource.id': `prefect.automation.${target}`, 'prefect.resource.role': 'target' }], details: {} };
+      return {
+        related: [{ 'prefect.resource.id': `prefect.automation.${target}`, 'prefect.resource.role': 'target' }],
+        details: {},
+      };
     }
     case 'run-deployment':
       if (!deps.deployments) throw new ActionFailed('deployments are not available in this tripwire process');

@@ -88,7 +88,9 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
       const invocation = derivedId(firing.id, 'action', String(actionIndex));
       const parsed = actionSchema.safeParse(input.action);
       const actionType =
-        typeof (input.action as { type?: unknown })?.type === 'string' ? (input.action as { type: string }).type : 'unknown';
+        typeof (input.action as { type?: unknown })?.type === 'string'
+          ? (input.action as { type: string }).type
+          : 'unknown';
       const triggering: ReceivedEvent | null = firing.triggering_event;
       const links = [
         eventResource(triggeredEventId, 'automation-triggered-event'),
@@ -106,7 +108,11 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
         follows: triggering && withinFiveMinutes(triggering.occurred, firing.triggered) ? triggering.id : null,
       });
 
-      const finish = async (status: 'executed' | 'failed', related: RelatedResource[], details: Record<string, unknown>) => {
+      const finish = async (
+        status: 'executed' | 'failed',
+        related: RelatedResource[],
+        details: Record<string, unknown>,
+      ) => {
         await emit({
           id: derivedId(invocation, status),
           occurred: new Date().toISOString(),
@@ -119,8 +125,14 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
       };
 
       try {
-        if (!parsed.success) throw new ActionFailed(`Invalid action: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-        const result = await executeAction(deps, parsed.data, { automation, firing }, `automation ${automation.id}, action ${actionIndex}, invocation ${invocation}`);
+        if (!parsed.success)
+          throw new ActionFailed(`Invalid action: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+        const result = await executeAction(
+          deps,
+          parsed.data,
+          { automation, firing },
+          `automation ${automation.id}, action ${actionIndex}, invocation ${invocation}`,
+        );
         await finish('executed', result.related, result.details);
         return { invocation, status: 'executed' };
       } catch (error) {
@@ -128,7 +140,8 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
           await finish('failed', error.related, { ...error.details, reason: error.reason });
           return { invocation, status: 'failed', reason: error.reason };
         }
-        if (error instanceof Error && error.name === 'ZodError') throw ApplicationFailure.nonRetryable(error.message, 'InvalidAction');
+        if (error instanceof Error && error.name === 'ZodError')
+          throw ApplicationFailure.nonRetryable(error.message, 'InvalidAction');
         throw error;
       }
     },

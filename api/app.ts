@@ -33,7 +33,10 @@ export function createApp(options: AppOptions): Koa {
 
   // Checked for every /api path, matched or not, so the key is required before anything else is revealed.
   const auth = requireApiKey(options.apiKey);
-  app.use((ctx, next) => (ctx.path === '/api' || ctx.path.startsWith('/api/') ? auth(ctx, next) : next()));
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/api' || ctx.path.startsWith('/api/')) await auth(ctx, next);
+    else await next();
+  });
   const api = new Router({ prefix: '/api' });
   for (const router of options.apiRoutes) api.use(router.routes(), router.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());

@@ -29,7 +29,12 @@ export function flowRunView(run: FlowRunRecord) {
     work_pool_name: run.work_pool,
     parameters: run.parameters,
     state: { type: run.state.type, name: run.state.name, timestamp: run.state.timestamp, message: run.state.message },
-    state_history: run.state_history.map((s) => ({ type: s.type, name: s.name, timestamp: s.timestamp, message: s.message })),
+    state_history: run.state_history.map((s) => ({
+      type: s.type,
+      name: s.name,
+      timestamp: s.timestamp,
+      message: s.message,
+    })),
     expected_start_time: run.expected_start_time,
     start_time: run.start_time,
     end_time: run.end_time,
@@ -60,7 +65,10 @@ export function deploymentRoutes(deployments: DeploymentService, flowRuns: FlowR
       ctx.status = existed ? 200 : 201;
       ctx.body = { ...deployment, automations };
     } catch (error) {
-      if (error instanceof AutomationRejected) throw new ApiError('UNPROCESSABLE', error.message, [{ path: `triggers.${error.path}`, message: error.message }]);
+      if (error instanceof AutomationRejected)
+        throw new ApiError('UNPROCESSABLE', error.message, [
+          { path: `triggers.${error.path}`, message: error.message },
+        ]);
       throw error;
     }
   });
@@ -71,7 +79,8 @@ export function deploymentRoutes(deployments: DeploymentService, flowRuns: FlowR
     ctx.body = await find(ctx.params.name!);
   });
   router.delete('/:name', async (ctx) => {
-    if (!(await deployments.delete(ctx.params.name!))) throw new ApiError('NOT_FOUND', `Deployment '${ctx.params.name}' not found.`);
+    if (!(await deployments.delete(ctx.params.name!)))
+      throw new ApiError('NOT_FOUND', `Deployment '${ctx.params.name}' not found.`);
     ctx.status = 204;
   });
   router.post('/:name/runs', async (ctx) => {
@@ -89,7 +98,11 @@ export function deploymentRoutes(deployments: DeploymentService, flowRuns: FlowR
       ctx.body = flowRunView(run);
     } catch (error) {
       if (error instanceof ParameterValidationError) {
-        throw new ApiError('UNPROCESSABLE', error.message, error.problems.map((message) => ({ path: 'parameters', message })));
+        throw new ApiError(
+          'UNPROCESSABLE',
+          error.message,
+          error.problems.map((message) => ({ path: 'parameters', message })),
+        );
       }
       throw error;
     }

@@ -56,13 +56,19 @@ export function eventRoutes(events: EventRepository, pipeline: IngestPipeline, o
 
   router.get('/stream', async (ctx) => {
     const filter = parseFilter(ctx.query);
-    const resumeFrom = ctx.get('last-event-id') || (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
+    const resumeFrom =
+      ctx.get('last-event-id') || (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
     let cursor = resumeFrom ? await resolveResume(events, resumeFrom) : await events.latestSeq();
     const stream = new PassThrough();
     ctx.request.socket.setTimeout(0);
     ctx.request.socket.setNoDelay(true);
     ctx.request.socket.setKeepAlive(true);
-    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    ctx.set({
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     ctx.status = 200;
     ctx.body = stream;
     stream.write(`retry: 2000\n: tailing from ${cursor}\n\n`);
@@ -112,7 +118,10 @@ type Query = Koa.Context['query'];
 
 function list(value: Query[string]): string[] {
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function isoParam(name: string, value: Query[string]): string | undefined {

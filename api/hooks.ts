@@ -5,7 +5,13 @@ import getRawBody from 'raw-body';
 import { WEBHOOK_METHODS, type WebhookReceiver } from '../webhooks/receive';
 import { ApiError } from './errors';
 
-const STATUS_CODES = { 400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 503: 'UNAVAILABLE' } as const;
+const STATUS_CODES = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  503: 'UNAVAILABLE',
+} as const;
 
 /** Returns the router of the webhook ingress. */
 export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Router {
@@ -33,7 +39,10 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
           413,
           `body is larger than the limit of ${maxBodyBytes} bytes`,
         );
-        throw new ApiError(outcome.status === 204 ? 'PAYLOAD_TOO_LARGE' : STATUS_CODES[outcome.status], 'message' in outcome ? outcome.message : 'too large');
+        throw new ApiError(
+          outcome.status === 204 ? 'PAYLOAD_TOO_LARGE' : STATUS_CODES[outcome.status],
+          'message' in outcome ? outcome.message : 'too large',
+        );
       }
       throw new ApiError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
     }

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   void services.automationService.reconcile();
   const http = await listen(buildApp(services), config.host, config.port);
   logger.info('api listening', { url: http.url, temporal: address, database: services.db.location });
-  if (services.apiKey.generated) logger.info('generated an API key; it is stored in the data folder', { dir: config.dataDir });
+  if (services.apiKey.generated)
+    logger.info('generated an API key; it is stored in the data folder', { dir: config.dataDir });
   onShutdownSignal(logger, async () => {
     await http.close();
     services.automationService.stop();

@@ -44,16 +44,14 @@ export const runDeploymentActionSchema = z
   });
 
 const automationTarget = (type: 'pause-automation' | 'resume-automation') =>
-  z
-    .object({ type: z.literal(type), source, automation_id: z.string().min(1).nullish() })
-    .superRefine((action, ctx) => {
-      if (action.source === 'selected' && !action.automation_id) {
-        ctx.addIssue({ code: 'custom', path: ['automation_id'], message: 'automation_id is required' });
-      }
-      if (action.source === 'inferred' && action.automation_id) {
-        ctx.addIssue({ code: 'custom', path: ['automation_id'], message: 'automation_id is not allowed' });
-      }
-    });
+  z.object({ type: z.literal(type), source, automation_id: z.string().min(1).nullish() }).superRefine((action, ctx) => {
+    if (action.source === 'selected' && !action.automation_id) {
+      ctx.addIssue({ code: 'custom', path: ['automation_id'], message: 'automation_id is required' });
+    }
+    if (action.source === 'inferred' && action.automation_id) {
+      ctx.addIssue({ code: 'custom', path: ['automation_id'], message: 'automation_id is not allowed' });
+    }
+  });
 
 export const callWebhookActionSchema = z.object({
   type: z.literal('call-webhook'),

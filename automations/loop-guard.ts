@@ -4,14 +4,21 @@ import type { ResourceSpecification } from '../events/matching';
 import type { Trigger } from '../triggers/schema';
 import type { Action } from './action-schema';
 
-const LOOPING_NAMES = ['prefect.flow-run.Scheduled', 'prefect.flow-run.Pending', 'prefect.flow-run.Running', 'prefect.flow-run.*'];
+const LOOPING_NAMES = [
+  'prefect.flow-run.Scheduled',
+  'prefect.flow-run.Pending',
+  'prefect.flow-run.Running',
+  'prefect.flow-run.*',
+];
 
 function unfiltered(spec: ResourceSpecification): boolean {
   const keys = Object.keys(spec);
   if (keys.length === 0) return true;
   if (keys.length !== 1 || keys[0] !== 'prefect.resource.id') return false;
   const value = spec['prefect.resource.id'];
-  return value === 'prefect.flow-run.*' || (Array.isArray(value) && value.length === 1 && value[0] === 'prefect.flow-run.*');
+  return (
+    value === 'prefect.flow-run.*' || (Array.isArray(value) && value.length === 1 && value[0] === 'prefect.flow-run.*')
+  );
 }
 
 /** Returns the message to refuse the automation with, or undefined when it cannot loop. */
@@ -24,9 +31,7 @@ export function infiniteLoopProblem(enabled: boolean, trigger: Trigger, actions:
   for (const action of actions) {
     if (action.type !== 'run-deployment') continue;
     if (action.source === 'inferred' || broad) {
-      return (
-        'Running an inferred deployment from a flow run state change event will lead to an infinite loop of flow runs.'
-      );
+      return 'Running an inferred deployment from a flow run state change event will lead to an infinite loop of flow runs.';
     }
   }
   return undefined;

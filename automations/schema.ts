@@ -17,8 +17,6 @@ export const automationInputSchema = z.object({
   tags: z.array(z.string()).optional(),
 });
 
-export const automationPatchSchema = z
-  .object({ enabled: z.boolean() })
-  .strict();
+export const automationPatchSchema = z.object({ enabled: z.boolean() }).strict();
 
 export type AutomationInput = z.infer<typeof automationInputSchema>;

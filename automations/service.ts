@@ -131,7 +131,9 @@ export class AutomationService {
   }
 
   /** Returns the workflow's view of the automation, or undefined when no workflow runs for it. */
-  async state(id: string): Promise<{ automation: AutomationView; workflow: AutomationStateView | undefined } | undefined> {
+  async state(
+    id: string,
+  ): Promise<{ automation: AutomationView; workflow: AutomationStateView | undefined } | undefined> {
     const automation = await this.get(id);
     if (!automation) return undefined;
     return { automation, workflow: await this.gateway.state(automation.workflow_id) };
@@ -174,7 +176,9 @@ export class AutomationService {
   private async sync(record: AutomationRecord): Promise<void> {
     await this.registry.refresh(true);
     await this.tryGateway(record.id, () =>
-      record.enabled ? this.gateway.define(record.workflow_id, toSnapshot(record)) : this.gateway.stop(record.workflow_id, 'disabled'),
+      record.enabled
+        ? this.gateway.define(record.workflow_id, toSnapshot(record))
+        : this.gateway.stop(record.workflow_id, 'disabled'),
     );
   }
 
@@ -184,7 +188,10 @@ export class AutomationService {
       this.unsynced.delete(id);
     } catch (error) {
       this.unsynced.add(id);
-      this.logger.warn('automation workflow not updated yet; will retry', { automation: id, error: (error as Error).message });
+      this.logger.warn('automation workflow not updated yet; will retry', {
+        automation: id,
+        error: (error as Error).message,
+      });
     }
   }
 
@@ -196,7 +203,9 @@ export class AutomationService {
         continue;
       }
       await this.tryGateway(id, () =>
-        record.enabled ? this.gateway.define(record.workflow_id, toSnapshot(record)) : this.gateway.stop(record.workflow_id, 'disabled'),
+        record.enabled
+          ? this.gateway.define(record.workflow_id, toSnapshot(record))
+          : this.gateway.stop(record.workflow_id, 'disabled'),
       );
     }
   }
@@ -205,7 +214,10 @@ export class AutomationService {
     const event: Omit<Event, 'id'> = {
       occurred: new Date().toISOString(),
       event: `prefect.automation.${action}`,
-      resource: { 'prefect.resource.id': `prefect.automation.${automation.id}`, 'prefect.resource.name': automation.name },
+      resource: {
+        'prefect.resource.id': `prefect.automation.${automation.id}`,
+        'prefect.resource.name': automation.name,
+      },
       related: [],
       payload: { automation },
       follows: null,

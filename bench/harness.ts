@@ -19,7 +19,13 @@ export interface LoadResult {
 /** Runs `connections` concurrent clients against `url` for `seconds`; returns throughput and latency (ms). */
 export async function load(
   url: string,
-  options: { seconds: number; connections: number; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> },
+  options: {
+    seconds: number;
+    connections: number;
+    method?: 'GET' | 'POST';
+    body?: string;
+    headers?: Record<string, string>;
+  },
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
@@ -40,7 +46,9 @@ export async function load(
 }
 
 /** Opens tripwire's services on a fresh SQLite database in a temporary folder. */
-export async function benchServices(temporalAddress = '127.0.0.1:1'): Promise<{ services: Services; cleanup(): Promise<void> }> {
+export async function benchServices(
+  temporalAddress = '127.0.0.1:1',
+): Promise<{ services: Services; cleanup(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-'));
   const config = loadConfig({ TRIPWIRE_DATA_DIR: dataDir, TRIPWIRE_API_KEY: 'bench', LOG_LEVEL: 'error' });
   const services = await openServices(config, createLogger('error'), temporalAddress);
@@ -53,11 +61,15 @@ export async function benchServices(temporalAddress = '127.0.0.1:1'): Promise<{ 
   };
 }
 
-export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Prints a table of rows with aligned columns. */
 export function table(rows: (string | number)[][]): void {
   const text = rows.map((r) => r.map(String));
   const widths = text[0]!.map((_, i) => Math.max(...text.map((r) => r[i]!.length)));
-  for (const row of text) process.stdout.write(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n');
+  for (const row of text)
+    process.stdout.write(
+      row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n',
+    );
 }

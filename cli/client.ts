@@ -36,7 +36,9 @@ export function createApiClient(env: Record<string, string | undefined> = proces
     let message = `${response.status} ${response.statusText}`;
     let details: { path: string; message: string }[] | undefined;
     try {
-      const parsed = JSON.parse(text) as { error?: { message?: string; details?: { path: string; message: string }[] } };
+      const parsed = JSON.parse(text) as {
+        error?: { message?: string; details?: { path: string; message: string }[] };
+      };
       message = parsed.error?.message ?? message;
       details = parsed.error?.details;
     } catch {
@@ -56,14 +58,20 @@ export function createApiClient(env: Record<string, string | undefined> = proces
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (error) {
-        throw new ApiClientError(0, `cannot reach tripwire at ${baseUrl}: ${(error as Error).message}. Is it running (npm start)?`);
+        throw new ApiClientError(
+          0,
+          `cannot reach tripwire at ${baseUrl}: ${(error as Error).message}. Is it running (npm start)?`,
+        );
       }
       if (!response.ok) return fail(response);
       if (response.status === 204) return undefined as T;
       return (await response.json()) as T;
     },
     async stream(urlPath, onEvent, signal) {
-      const response = await fetch(`${baseUrl}${urlPath}`, { headers: { ...headers(), accept: 'text/event-stream' }, signal });
+      const response = await fetch(`${baseUrl}${urlPath}`, {
+        headers: { ...headers(), accept: 'text/event-stream' },
+        signal,
+      });
       if (!response.ok || !response.body) return fail(response);
       const decoder = new TextDecoder();
       let buffer = '';
@@ -73,8 +81,15 @@ export function createApiClient(env: Record<string, string | undefined> = proces
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          const id = block.split('\n').find((l) => l.startsWith('id: '))?.slice(4);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6))
+            .join('\n');
+          const id = block
+            .split('\n')
+            .find((l) => l.startsWith('id: '))
+            ?.slice(4);
           if (data && block.includes('event: event')) onEvent(data, id);
         }
       }

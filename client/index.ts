@@ -77,7 +77,9 @@ export async function serve(flow: Flow, options: ServeOptions): Promise<Served> 
   const entrypoint = options.entrypoint ?? `${callerFile()}:${flow.name}`;
   const pool = options.work_pool ?? `serve/${options.name}`;
   const deployment = await deploy(flow, { ...options, entrypoint, work_pool: pool });
-  const connection = await NativeConnection.connect({ address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const connection = await NativeConnection.connect({
+    address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
@@ -100,7 +102,13 @@ function callerFile(): string {
   const stack = new Error().stack?.split('\n') ?? [];
   for (const line of stack.slice(1)) {
     const match = /\(?((?:\/|[A-Za-z]:\\)[^():]+):\d+:\d+\)?$/.exec(line.trim());
-    if (match && !match[1]!.startsWith(__dirname) && !match[1]!.includes('node_modules') && !match[1]!.startsWith('node:')) return match[1]!;
+    if (
+      match &&
+      !match[1]!.startsWith(__dirname) &&
+      !match[1]!.includes('node_modules') &&
+      !match[1]!.startsWith('node:')
+    )
+      return match[1]!;
   }
   throw new Error('cannot tell which file holds the flow: pass `entrypoint: "path/to/flow.ts:exportName"`');
 }

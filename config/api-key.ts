@@ -18,7 +18,8 @@ export function resolveApiKey(options: { apiKey?: string; dataDir: string }): { 
   try {
     fs.writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { key: readApiKeyFile(options.dataDir)!, generated: false };
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      return { key: readApiKeyFile(options.dataDir)!, generated: false };
     throw error;
   }
   return { key, generated: true };

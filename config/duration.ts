@@ -1,7 +1,8 @@
 // Durations arrive as seconds, ISO 8601 (PT2H, P1D, P1W) or Python timedelta text (01:00:00, "1 day, 01:00:00"),
 // because Prefect definitions use all three; everything inside tripwire is seconds.
 
-const ISO = /^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+const ISO =
+  /^P(?!$)(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?=\d)(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 const TIMEDELTA = /^(?:(-?\d+) days?, )?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/;
 
 /** Returns the number of seconds `value` stands for; throws an Error saying which forms are accepted. */
@@ -16,7 +17,7 @@ export function parseDurationSeconds(value: string | number): number {
   if (iso) {
     const [y, mo, w, d, h, mi, s] = iso.slice(1).map((part) => (part === undefined ? 0 : Number(part)));
     // Years and months have no fixed length; Python's isodate-free parsers use 365 and 30 days.
-    return ((((y! * 365 + mo! * 30 + w! * 7 + d!) * 24 + h!) * 60 + mi!) * 60) + s!;
+    return (((y! * 365 + mo! * 30 + w! * 7 + d!) * 24 + h!) * 60 + mi!) * 60 + s!;
   }
   const delta = TIMEDELTA.exec(text);
   if (delta) {

@@ -24,20 +24,46 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1').describe('Address the API and webhook server listen on'),
   PORT: port.default(4200).describe('Port of the API and webhook server'),
   TRIPWIRE_PUBLIC_URL: z.url().optional().describe('Base URL senders use to reach tripwire (default http://HOST:PORT)'),
-  TRIPWIRE_DATA_DIR: z.string().min(1).default('.data').describe('Folder for the SQLite database, the embedded Temporal database and the generated API key'),
-  TEMPORAL_ADDRESS: optionalText.describe('host:port of an existing Temporal cluster; when unset, tripwire starts the embedded dev server'),
+  TRIPWIRE_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.data')
+    .describe('Folder for the SQLite database, the embedded Temporal database and the generated API key'),
+  TEMPORAL_ADDRESS: optionalText.describe(
+    'host:port of an existing Temporal cluster; when unset, tripwire starts the embedded dev server',
+  ),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
   TEMPORAL_PORT: port.default(7233).describe('gRPC port of the embedded Temporal dev server'),
   TEMPORAL_UI_PORT: port.default(8233).describe('Web UI port of the embedded Temporal dev server'),
-  TEMPORAL_UI_URL: z.url().optional().describe('Temporal UI link printed at start (default http://HOST:TEMPORAL_UI_PORT for the embedded server)'),
-  TEMPORAL_CLI_PATH: optionalText.describe('A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('tripwire').describe("Task queue of tripwire's own workflows (triggers, runs)"),
-  DATABASE_URL: optionalText.describe('postgres://… to store records in PostgreSQL; when unset, SQLite in TRIPWIRE_DATA_DIR'),
-  TRIPWIRE_API_KEY: optionalText.describe('Bearer key for /api; when unset, one is generated at first start and kept in TRIPWIRE_DATA_DIR'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('debug, info, warn, error or silent'),
-  WEBHOOK_MAX_BODY_BYTES: positiveInt.default(1_048_576).describe('Largest webhook request body accepted (413 above it)'),
+  TEMPORAL_UI_URL: z
+    .url()
+    .optional()
+    .describe('Temporal UI link printed at start (default http://HOST:TEMPORAL_UI_PORT for the embedded server)'),
+  TEMPORAL_CLI_PATH: optionalText.describe(
+    'A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds',
+  ),
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .min(1)
+    .default('tripwire')
+    .describe("Task queue of tripwire's own workflows (triggers, runs)"),
+  DATABASE_URL: optionalText.describe(
+    'postgres://… to store records in PostgreSQL; when unset, SQLite in TRIPWIRE_DATA_DIR',
+  ),
+  TRIPWIRE_API_KEY: optionalText.describe(
+    'Bearer key for /api; when unset, one is generated at first start and kept in TRIPWIRE_DATA_DIR',
+  ),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error', 'silent'])
+    .default('info')
+    .describe('debug, info, warn, error or silent'),
+  WEBHOOK_MAX_BODY_BYTES: positiveInt
+    .default(1_048_576)
+    .describe('Largest webhook request body accepted (413 above it)'),
   EVENT_MAX_BYTES: positiveInt.default(1_500_000).describe('Largest event accepted, in bytes of JSON'),
-  EVENT_RETENTION: duration.default(7 * 24 * 3600).describe('How long events are kept (seconds or ISO 8601 duration, e.g. P7D)'),
+  EVENT_RETENTION: duration
+    .default(7 * 24 * 3600)
+    .describe('How long events are kept (seconds or ISO 8601 duration, e.g. P7D)'),
   TEMPLATE_TIMEOUT_MS: positiveInt.default(1000).describe('Longest a template may render'),
   TEMPLATE_MAX_OUTPUT_BYTES: positiveInt.default(1_048_576).describe('Largest output a template may render'),
 });

@@ -29,7 +29,11 @@ export class DeploymentRepository {
   /** Inserts or replaces by name, keeping the id and `created` of an existing deployment; returns the stored record. */
   async upsert(record: DeploymentRecord): Promise<DeploymentRecord> {
     return this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('deployments').select(['id', 'created']).where('name', '=', record.name).executeTakeFirst();
+      const existing = await tx
+        .selectFrom('deployments')
+        .select(['id', 'created'])
+        .where('name', '=', record.name)
+        .executeTakeFirst();
       const stored = existing ? { ...record, id: existing.id, created: existing.created } : record;
       const row = toRow(stored);
       if (existing) {

@@ -145,7 +145,11 @@ export class EventRepository {
           .where('received', '<', cutoff)
           // An event still waiting in the outbox has not reached its triggers yet: keep it.
           .where((eb) =>
-            eb.not(eb.exists(eb.selectFrom('event_outbox').select('event_id').whereRef('event_outbox.event_id', '=', 'events.id'))),
+            eb.not(
+              eb.exists(
+                eb.selectFrom('event_outbox').select('event_id').whereRef('event_outbox.event_id', '=', 'events.id'),
+              ),
+            ),
           )
           .limit(batch)
           .execute()
@@ -183,7 +187,11 @@ export class EventRepository {
     for (const part of chunks(eventIds, 500)) {
       await this.db
         .updateTable('event_outbox')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), available_at: availableAt, last_error: error.slice(0, 2000) }))
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          available_at: availableAt,
+          last_error: error.slice(0, 2000),
+        }))
         .where('event_id', 'in', part)
         .execute();
     }
@@ -227,7 +235,9 @@ export class EventRepository {
 function anyGlob(column: 'events.event' | 'events.resource_id', globs: string[]) {
   return sql<boolean>`(${sql.join(
     globs.map((glob) =>
-      isLiteral(glob) ? sql`${sql.ref(column)} = ${glob}` : sql`${sql.ref(column)} like ${globToLike(glob)} escape '\\'`,
+      isLiteral(glob)
+        ? sql`${sql.ref(column)} = ${glob}`
+        : sql`${sql.ref(column)} like ${globToLike(glob)} escape '\\'`,
     ),
     sql` or `,
   )})`;

@@ -4,7 +4,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Db } from './connect';
 import type { Database, FlowRunsTable } from './tables';
 
-export type StateType = 'SCHEDULED' | 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'CANCELLING' | 'CRASHED';
+export type StateType =
+  'SCHEDULED' | 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'CANCELLING' | 'CRASHED';
 
 export interface FlowRunState {
   id: string;
@@ -79,7 +80,11 @@ export class FlowRunRepository {
   }
 
   async list(filter: { deploymentId?: string; stateType?: string; limit?: number }): Promise<FlowRunRecord[]> {
-    let query = this.db.selectFrom('flow_runs').selectAll().orderBy('created', 'desc').limit(filter.limit ?? 200);
+    let query = this.db
+      .selectFrom('flow_runs')
+      .selectAll()
+      .orderBy('created', 'desc')
+      .limit(filter.limit ?? 200);
     if (filter.deploymentId) query = query.where('deployment_id', '=', filter.deploymentId);
     if (filter.stateType) query = query.where('state_type', '=', filter.stateType.toUpperCase());
     return (await query.execute()).map(fromRow);

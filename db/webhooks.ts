@@ -22,7 +22,9 @@ export interface WebhookRecord {
   updated: string;
 }
 
-export type WebhookChanges = Partial<Pick<WebhookRecord, 'name' | 'description' | 'template' | 'enabled' | 'slug' | 'verification'>>;
+export type WebhookChanges = Partial<
+  Pick<WebhookRecord, 'name' | 'description' | 'template' | 'enabled' | 'slug' | 'verification'>
+>;
 
 /** CRUD over the webhooks table. */
 export class WebhookRepository {

@@ -2,7 +2,8 @@
 // A deployment's triggers become automations it owns; re-deploying replaces them (Prefect §6).
 import crypto from 'node:crypto';
 import { validateAgainstSchema } from '../actions/run-parameters';
-import type { AutomationService, AutomationView } from '../automations/service';
+import { automationInputSchema } from '../automations/schema';
+import { AutomationRejected, type AutomationService, type AutomationView } from '../automations/service';
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployments';
 import type { FlowRunRecord } from '../db/flow-runs';
 import { deploymentTriggersToAutomations } from '../deployments/automations';
@@ -34,10 +35,28 @@ export class DeploymentService {
    * Creates or replaces the deployment named `input.name`. When `input.triggers` is given (even empty), the
    * automations the deployment owns are replaced by one per trigger.
    */
-  async apply(input: DeploymentInput, baseDir: string): Promise<{ deployment: DeploymentRecord; automations: AutomationView[] }> {
+  async apply(
+    input: DeploymentInput,
+    baseDir: string,
+  ): Promise<{ deployment: DeploymentRecord; automations: AutomationView[] }> {
     const now = new Date().toISOString();
+    const existing = await this.repository.getByName(input.name);
+    const id = existing?.id ?? crypto.randomUUID();
+    // Validate every new automation before storing anything, so a bad trigger changes nothing.
+    const inputs =
+      input.triggers === undefined
+        ? undefined
+        : deploymentTriggersToAutomations({ id, name: input.name }, input.triggers).map((raw, index) => {
+            const parsed = automationInputSchema.safeParse(raw);
+            if (!parsed.success) {
+              const issue = parsed.error.issues[0]!;
+              throw new AutomationRejected(`[${index}].${issue.path.join('.')}`, issue.message);
+            }
+            return parsed.data;
+          });
+    for (const automation of inputs ?? []) this.automations.validate(automation);
     const deployment = await this.repository.upsert({
-      id: crypto.randomUUID(),
+      id,
       name: input.name,
       description: input.description,
       entrypoint: input.entrypoint,
@@ -49,15 +68,11 @@ export class DeploymentService {
       created: now,
       updated: now,
     });
-    let automations: AutomationView[] = await this.automations.list(deploymentResourceId(deployment.id));
-    if (input.triggers !== undefined) {
-      // Validate every new automation before removing the old ones, so a bad trigger changes nothing.
-      const inputs = deploymentTriggersToAutomations(deployment, input.triggers);
-      for (const automation of inputs) this.automations.validate(automation);
-      await this.automations.deleteOwned(deploymentResourceId(deployment.id));
-      automations = [];
-      for (const automation of inputs) automations.push(await this.automations.create(automation));
-    }
+    if (inputs === undefined)
+      return { deployment, automations: await this.automations.list(deploymentResourceId(deployment.id)) };
+    await this.automations.deleteOwned(deploymentResourceId(deployment.id));
+    const automations: AutomationView[] = [];
+    for (const automation of inputs) automations.push(await this.automations.create(automation));
     return { deployment, automations };
   }
 
@@ -81,7 +96,12 @@ export class DeploymentService {
   /** Starts a run with `parameters` over the defaults, after `scheduleAfterSeconds`. */
   async run(
     deployment: DeploymentRecord,
-    options: { parameters?: Record<string, unknown>; scheduleAfterSeconds?: number; idempotencyKey?: string; createdBy?: FlowRunRecord['created_by'] },
+    options: {
+      parameters?: Record<string, unknown>;
+      scheduleAfterSeconds?: number;
+      idempotencyKey?: string;
+      createdBy?: FlowRunRecord['created_by'];
+    },
   ): Promise<{ run: FlowRunRecord; created: boolean }> {
     const parameters = { ...deployment.parameters, ...(options.parameters ?? {}) };
     const problems = deployment.parameter_schema ? validateAgainstSchema(parameters, deployment.parameter_schema) : [];

@@ -6,7 +6,13 @@ import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import { derivedId } from '../activities/derived-ids';
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployments';
-import { type CreatedBy, type FlowRunRecord, type FlowRunRepository, type StateType, TERMINAL_STATES } from '../db/flow-runs';
+import {
+  type CreatedBy,
+  type FlowRunRecord,
+  type FlowRunRepository,
+  type StateType,
+  TERMINAL_STATES,
+} from '../db/flow-runs';
 import type { IngestPipeline } from '../ingest/pipeline';
 import type { flowRunWorkflow } from '../workflows/flow-run';
 import { flowRunWorkflowId } from '../workflows/ids';
@@ -54,7 +60,13 @@ export class FlowRunService {
     const now = new Date();
     const id = input.idempotencyKey ? derivedId('flow-run', input.idempotencyKey) : crypto.randomUUID();
     const scheduled = new Date(now.getTime() + input.scheduleAfterSeconds * 1000).toISOString();
-    const state = { id: derivedId(id, 'state', 'Scheduled'), type: 'SCHEDULED' as const, name: 'Scheduled', timestamp: now.toISOString(), message: null };
+    const state = {
+      id: derivedId(id, 'state', 'Scheduled'),
+      type: 'SCHEDULED' as const,
+      name: 'Scheduled',
+      timestamp: now.toISOString(),
+      message: null,
+    };
     const record: FlowRunRecord = {
       id,
       name: `${deployment.name}-${id.slice(0, 8)}`,
@@ -85,7 +97,13 @@ export class FlowRunService {
   /** Records a state change reported by the run's workflow; a terminal run does not change again. */
   async transition(input: TransitionInput): Promise<void> {
     const now = new Date().toISOString();
-    const state = { id: derivedId(input.flowRunId, 'state', input.name), type: input.type, name: input.name, timestamp: now, message: input.message ?? null };
+    const state = {
+      id: derivedId(input.flowRunId, 'state', input.name),
+      type: input.type,
+      name: input.name,
+      timestamp: now,
+      message: input.message ?? null,
+    };
     const changed = await this.runs.transition(input.flowRunId, state, {
       ...(input.type === 'RUNNING' ? { start_time: now } : {}),
       ...(TERMINAL_STATES.has(input.type) ? { end_time: now } : {}),
@@ -104,7 +122,12 @@ export class FlowRunService {
       await this.client.workflow.getHandle(run.workflow_id).cancel();
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-      await this.transition({ flowRunId: id, type: 'CANCELLED', name: 'Cancelled', message: 'cancelled (no workflow was running)' });
+      await this.transition({
+        flowRunId: id,
+        type: 'CANCELLED',
+        name: 'Cancelled',
+        message: 'cancelled (no workflow was running)',
+      });
     }
     // The workflow records Cancelled within a moment; answer with it when it is there.
     for (let i = 0; i < 50; i += 1) {
@@ -150,7 +173,11 @@ export class FlowRunService {
     }
   }
 
-  private async emit(run: FlowRunRecord, state: FlowRunRecord['state'], previous: FlowRunRecord['state'] | null): Promise<void> {
+  private async emit(
+    run: FlowRunRecord,
+    state: FlowRunRecord['state'],
+    previous: FlowRunRecord['state'] | null,
+  ): Promise<void> {
     const deployment = run.deployment_id ? await this.deployments.get(run.deployment_id) : undefined;
     const event = flowRunStateEvent(run, state, previous, deployment);
     await this.pipeline.store(this.pipeline.validate([event], false));

@@ -43,7 +43,9 @@ export class PoolWorker {
     this.connection = await NativeConnection.connect({ address: this.options.address });
     await this.reload();
     this.timer = setInterval(() => {
-      this.reload().catch((error: unknown) => this.logger.warn('pool worker reload failed', { pool: this.options.pool, error: (error as Error).message }));
+      this.reload().catch((error: unknown) =>
+        this.logger.warn('pool worker reload failed', { pool: this.options.pool, error: (error as Error).message }),
+      );
     }, this.options.pollIntervalMs ?? 2000);
     this.timer.unref();
   }
@@ -75,7 +77,10 @@ export class PoolWorker {
   private async reloadNow(): Promise<void> {
     if (this.stopped) return;
     const exports = this.exportsOf(await this.deployments.list(this.options.pool));
-    const signature = [...exports].map(([name, file]) => `${name}=${file}`).sort().join('\n');
+    const signature = [...exports]
+      .map(([name, file]) => `${name}=${file}`)
+      .sort()
+      .join('\n');
     if (signature === (this.current?.signature ?? '')) return;
     const previous = this.current;
     this.current = exports.size > 0 ? await this.create(exports, signature) : undefined;
@@ -90,7 +95,10 @@ export class PoolWorker {
       const file = entrypointFile(deployment.entrypoint, deployment.base_dir);
       const taken = exports.get(name);
       if (taken && taken !== file) {
-        this.logger.warn('two deployments on one pool export the same flow name; the first is served', { pool: this.options.pool, flow: name });
+        this.logger.warn('two deployments on one pool export the same flow name; the first is served', {
+          pool: this.options.pool,
+          flow: name,
+        });
         continue;
       }
       if (!fs.existsSync(file)) {
@@ -104,7 +112,9 @@ export class PoolWorker {
 
   private async create(exports: Map<string, string>, signature: string) {
     const entry = path.join(this.dir, `flows-${Date.now()}.ts`);
-    const lines = [...exports].map(([name, file]) => `export { ${name} } from ${JSON.stringify(file.replace(/\.(ts|js)$/, ''))};`);
+    const lines = [...exports].map(
+      ([name, file]) => `export { ${name} } from ${JSON.stringify(file.replace(/\.(ts|js)$/, ''))};`,
+    );
     fs.writeFileSync(entry, lines.join('\n') + '\n');
     const nodeModules = this.options.nodeModules;
     const worker = await Worker.create({
@@ -128,6 +138,8 @@ export class PoolWorker {
   private async shutdown(entry: { worker: Worker; done: Promise<void> } | undefined): Promise<void> {
     if (!entry) return;
     if (entry.worker.getState() === 'RUNNING') entry.worker.shutdown();
-    await entry.done.catch((error: unknown) => this.logger.warn('pool worker stopped with an error', { error: (error as Error).message }));
+    await entry.done.catch((error: unknown) =>
+      this.logger.warn('pool worker stopped with an error', { error: (error as Error).message }),
+    );
   }
 }

@@ -20,7 +20,9 @@ export class ActionDeploymentRunner implements DeploymentRunner {
 
   async run({ action, automation, firing, context, idempotencyKey }: RunDeploymentRequest): Promise<ActionResult> {
     const deployment =
-      action.source === 'selected' ? await this.deployments.find(action.deployment_id!) : await this.infer(firing.triggering_event);
+      action.source === 'selected'
+        ? await this.deployments.find(action.deployment_id!)
+        : await this.infer(firing.triggering_event);
     if (!deployment) throw new ActionFailed("Unexpected status from 'run-deployment' action: 404");
     const target = {
       'prefect.resource.id': `prefect.deployment.${deployment.id}`,
@@ -30,10 +32,18 @@ export class ActionDeploymentRunner implements DeploymentRunner {
 
     let rendered: Record<string, unknown>;
     try {
-      rendered = renderRunParameters(action.parameters ?? {}, { ...context, deployment: deploymentView(deployment) }, renderTemplate);
+      rendered = renderRunParameters(
+        action.parameters ?? {},
+        { ...context, deployment: deploymentView(deployment) },
+        renderTemplate,
+      );
     } catch (error) {
       if (error instanceof ParameterError) {
-        throw new ActionFailed(`Unable to create flow run from deployment: ${error.kind}()`, { template_error: error.message, path: error.path }, [target]);
+        throw new ActionFailed(
+          `Unable to create flow run from deployment: ${error.kind}()`,
+          { template_error: error.message, path: error.path },
+          [target],
+        );
       }
       throw error;
     }
@@ -54,7 +64,14 @@ export class ActionDeploymentRunner implements DeploymentRunner {
       createdBy: { type: 'AUTOMATION', id: automation.id, display_value: automation.name },
     });
     return {
-      related: [target, { 'prefect.resource.id': `prefect.flow-run.${run.id}`, 'prefect.resource.role': 'flow-run', 'prefect.resource.name': run.name }],
+      related: [
+        target,
+        {
+          'prefect.resource.id': `prefect.flow-run.${run.id}`,
+          'prefect.resource.role': 'flow-run',
+          'prefect.resource.name': run.name,
+        },
+      ],
       details: { status_code: created ? 201 : 200, flow_run_id: run.id, expected_start_time: run.expected_start_time },
     };
   }

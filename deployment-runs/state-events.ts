@@ -26,7 +26,11 @@ export function flowRunStateEvent(
   deployment: DeploymentRecord | undefined,
 ): Event {
   const related: Record<string, string>[] = [
-    { 'prefect.resource.id': flowResourceId(run.flow_name), 'prefect.resource.role': 'flow', 'prefect.resource.name': run.flow_name },
+    {
+      'prefect.resource.id': flowResourceId(run.flow_name),
+      'prefect.resource.role': 'flow',
+      'prefect.resource.name': run.flow_name,
+    },
   ];
   if (deployment) {
     related.push({
@@ -72,6 +76,8 @@ export function flowRunStateEvent(
       validated_state: describe(state),
     },
     follows:
-      previous && Math.abs(Date.parse(state.timestamp) - Date.parse(previous.timestamp)) <= FIVE_MINUTES_MS ? previous.id : null,
+      previous && Math.abs(Date.parse(state.timestamp) - Date.parse(previous.timestamp)) <= FIVE_MINUTES_MS
+        ? previous.id
+        : null,
   };
 }

@@ -62,7 +62,10 @@ export class IngestPipeline {
       const parsed = this.schemas.eventInput.safeParse(input);
       if (!parsed.success) {
         for (const issue of formatIssues(parsed.error)) {
-          issues.push({ path: batch ? `[${index}]${issue.path ? '.' + issue.path : ''}` : issue.path, message: issue.message });
+          issues.push({
+            path: batch ? `[${index}]${issue.path ? '.' + issue.path : ''}` : issue.path,
+            message: issue.message,
+          });
         }
         return;
       }
@@ -71,7 +74,7 @@ export class IngestPipeline {
         ...parsed.data,
         id: parsed.data.id ?? newEventId(now.getTime()),
         occurred: parsed.data.occurred ?? now.toISOString(),
-      } as Event);
+      });
     });
     if (issues.length > 0) throw new EventValidationError(issues);
     return events;

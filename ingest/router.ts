@@ -93,7 +93,10 @@ export class EventRouter {
     const targetsOf = new Map<string, string[]>();
     for (const entry of entries) {
       const targets = this.registry.candidates(entry.event);
-      targetsOf.set(entry.event.id, targets.map((t) => t.workflowId));
+      targetsOf.set(
+        entry.event.id,
+        targets.map((t) => t.workflowId),
+      );
       for (const target of targets) {
         const group = groups.get(target.workflowId) ?? { target, events: [] };
         group.events.push(entry.event);
@@ -105,7 +108,9 @@ export class EventRouter {
     const queue = [...groups.values()];
     const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        const ordered = [...group.events].sort((a, b) => (a.occurred < b.occurred ? -1 : a.occurred > b.occurred ? 1 : 0));
+        const ordered = [...group.events].sort((a, b) =>
+          a.occurred < b.occurred ? -1 : a.occurred > b.occurred ? 1 : 0,
+        );
         try {
           for (const chunk of this.chunkBySize(ordered)) await this.deliver(group.target, chunk);
         } catch (error) {

@@ -15,7 +15,9 @@ export class EventRetention {
 
   start(): void {
     const run = () => {
-      this.pruneNow().catch((error: unknown) => this.logger.warn('event pruning failed', { error: (error as Error).message }));
+      this.pruneNow().catch((error: unknown) =>
+        this.logger.warn('event pruning failed', { error: (error as Error).message }),
+      );
     };
     this.timer = setInterval(run, this.intervalMs);
     this.timer.unref();

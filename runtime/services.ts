@@ -75,7 +75,13 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     templateMaxOutputBytes: config.templateMaxOutputBytes,
   });
   const deployments = new DeploymentRepository(db);
-  const flowRunService = new FlowRunService(new FlowRunRepository(db), deployments, pipeline, temporal.client, config.temporal.taskQueue);
+  const flowRunService = new FlowRunService(
+    new FlowRunRepository(db),
+    deployments,
+    pipeline,
+    temporal.client,
+    config.temporal.taskQueue,
+  );
   const deploymentService = new DeploymentService(deployments, automationService, flowRunService);
   const deploymentRunner = new ActionDeploymentRunner(deploymentService, flowRunService);
   const retention = new EventRetention(events, config.eventRetentionSeconds, logger);

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   let devServer: DevServer | undefined;
   let temporalAddress = config.temporal.address;
   if (!temporalAddress) {
-    logger.info('starting the embedded Temporal dev server', { port: config.temporal.port, ui_port: config.temporal.uiPort });
+    logger.info('starting the embedded Temporal dev server', {
+      port: config.temporal.port,
+      ui_port: config.temporal.uiPort,
+    });
     devServer = await startDevServer({
       cliPath: config.temporal.cliPath ?? defaultCliPath(projectRoot()),
       port: config.temporal.port,
@@ -40,7 +43,12 @@ async function main(): Promise<void> {
     await services.automationService.reconcile();
     pool = new PoolWorker(
       services.deployments,
-      { address: temporalAddress, namespace: config.temporal.namespace, pool: DEFAULT_POOL, nodeModules: path.join(projectRoot(), 'node_modules') },
+      {
+        address: temporalAddress,
+        namespace: config.temporal.namespace,
+        pool: DEFAULT_POOL,
+        nodeModules: path.join(projectRoot(), 'node_modules'),
+      },
       logger,
     );
     await pool.start();

@@ -25,14 +25,17 @@ export class AutomationGateway {
 
   /** Delivers `events` to the automation's workflow, starting it if it is not running. */
   async deliver(target: RoutedAutomation, events: ReceivedEvent[]): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof automationWorkflow, [{ events: ReceivedEvent[] }]>('automationWorkflow', {
-      workflowId: target.workflowId,
-      taskQueue: this.taskQueue,
-      args: [{ automation: target.snapshot }],
-      signal: eventsSignal,
-      signalArgs: [{ events }],
-      typedSearchAttributes: searchAttributes(target.snapshot),
-    });
+    await this.client.workflow.signalWithStart<typeof automationWorkflow, [{ events: ReceivedEvent[] }]>(
+      'automationWorkflow',
+      {
+        workflowId: target.workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ automation: target.snapshot }],
+        signal: eventsSignal,
+        signalArgs: [{ events }],
+        typedSearchAttributes: searchAttributes(target.snapshot),
+      },
+    );
   }
 
   /** Sends the automation's new definition to its workflow, starting it so proactive triggers begin counting. */

@@ -65,7 +65,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'warn',
     ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
-    ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=${searchAttributeCliType(key.type)}`]),
+    ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((key) => [
+      '--search-attribute',
+      `${key.name}=${searchAttributeCliType(key.type)}`,
+    ]),
     ...Object.entries({
       'frontend.enableUpdateWorkflowExecution': true,
       'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,

@@ -20,7 +20,10 @@ interface Service {
 }
 
 describe('docker-compose.yml', () => {
-  const compose = parse(fs.readFileSync(file, 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+  const compose = parse(fs.readFileSync(file, 'utf8'), { merge: true }) as {
+    services: Record<string, Service>;
+    volumes: Record<string, unknown>;
+  };
   const services = compose.services;
 
   it('brings up PostgreSQL, Temporal on PostgreSQL, the Temporal UI, and tripwire api and worker', () => {
@@ -34,7 +37,10 @@ describe('docker-compose.yml', () => {
       if (name !== 'temporal-ui') expect(service.healthcheck?.test.length).toBeGreaterThan(0);
     }
     expect(services.temporal!.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
-    expect(services.api!.depends_on).toMatchObject({ postgresql: { condition: 'service_healthy' }, temporal: { condition: 'service_healthy' } });
+    expect(services.api!.depends_on).toMatchObject({
+      postgresql: { condition: 'service_healthy' },
+      temporal: { condition: 'service_healthy' },
+    });
     expect(services.worker!.depends_on).toMatchObject({ api: { condition: 'service_healthy' } });
   });
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
 import { freePort } from './helpers/ports';
-import { eventually } from './helpers/tripwire';
+import { eventually, readJson } from './helpers/tripwire';
 
 const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'scripts', 'start.js');
@@ -18,9 +18,13 @@ interface Started {
 
 function start(env: Record<string, string>): Started {
   let output = '';
-  const child = spawn(process.execPath, [entry], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const child = spawn(process.execPath, [entry], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
@@ -49,7 +53,11 @@ describe('npm start (dist/scripts/start.js)', () => {
   it('starts everything, prints where it is, keeps state across a restart and stops cleanly on SIGTERM', async () => {
     const first = start(env);
     try {
-      await eventually(async () => (first.output().includes('tripwire is running') ? true : undefined), 90_000, 'start-up');
+      await eventually(
+        async () => (first.output().includes('tripwire is running') ? true : undefined),
+        90_000,
+        'start-up',
+      );
       const printed = first.output();
       expect(printed).toContain(`${url}/api`);
       expect(printed).toContain('/hooks/<slug>');
@@ -65,10 +73,13 @@ describe('npm start (dist/scripts/start.js)', () => {
       const created = await fetch(`${url}/api/webhooks`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'persisted', template: '{"event": "x", "resource": {"prefect.resource.id": "y"}}' }),
+        body: JSON.stringify({
+          name: 'persisted',
+          template: '{"event": "x", "resource": {"prefect.resource.id": "y"}}',
+        }),
       });
       expect(created.status).toBe(201);
-      const webhook = await created.json();
+      const webhook = await readJson(created);
 
       // A workflow that must survive the restart, in the embedded server's own database.
       const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
@@ -86,9 +97,15 @@ describe('npm start (dist/scripts/start.js)', () => {
 
       const second = start(env);
       try {
-        await eventually(async () => (second.output().includes('tripwire is running') ? true : undefined), 90_000, 'restart');
+        await eventually(
+          async () => (second.output().includes('tripwire is running') ? true : undefined),
+          90_000,
+          'restart',
+        );
         expect(second.output()).not.toContain('generated now');
-        const listed = await (await fetch(`${url}/api/webhooks/${webhook.id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+        const listed = await readJson(
+          await fetch(`${url}/api/webhooks/${webhook.id}`, { headers: { authorization: `Bearer ${key}` } }),
+        );
         expect(listed.slug).toBe(webhook.slug);
         const again = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_PORT}` });
         const described = await new Client({ connection: again }).workflow.getHandle('start-test/persisted').describe();

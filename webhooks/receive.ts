@@ -20,8 +20,7 @@ export interface IncomingRequest {
 
 /** What the HTTP adapter answers: 204 alone means every produced event is durable. */
 export type ReceiveOutcome =
-  | { status: 204; events: Event[] }
-  | { status: 400 | 401 | 404 | 413 | 503; message: string };
+  { status: 204; events: Event[] } | { status: 400 | 401 | 404 | 413 | 503; message: string };
 
 export interface ReceiverOptions {
   templateTimeoutMs: number;
@@ -85,22 +84,42 @@ export class WebhookReceiver {
     try {
       output = JSON.parse(rendered);
     } catch (error) {
-      return this.refuse(webhook, request, 400, `the template did not render JSON: ${(error as Error).message}`, rendered);
+      return this.refuse(
+        webhook,
+        request,
+        400,
+        `the template did not render JSON: ${(error as Error).message}`,
+        rendered,
+      );
     }
     const candidates = Array.isArray(output) ? output : [output];
     if (candidates.length === 0 || candidates.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
-      return this.refuse(webhook, request, 400, 'the template must render a JSON object (or an array of objects)', rendered);
+      return this.refuse(
+        webhook,
+        request,
+        400,
+        'the template must render a JSON object (or an array of objects)',
+        rendered,
+      );
     }
 
     const defaults = { method: request.method.toUpperCase(), headers, body };
-    const completed = candidates.map((candidate) => completeEvent(candidate as Record<string, unknown>, webhook, defaults));
+    const completed = candidates.map((candidate) =>
+      completeEvent(candidate as Record<string, unknown>, webhook, defaults),
+    );
     try {
       const events = this.pipeline.validate(completed, completed.length > 1);
       await this.pipeline.store(events);
       return { status: 204, events };
     } catch (error) {
       if (error instanceof EventValidationError) {
-        return this.refuse(webhook, request, 400, `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`, rendered);
+        return this.refuse(
+          webhook,
+          request,
+          400,
+          `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
+          rendered,
+        );
       }
       if (error instanceof EventStoreUnavailableError) {
         this.logger.error('webhook event not stored', { webhook: webhook.id, error: error.message });
@@ -154,7 +173,11 @@ function completeEvent(
   webhook: WebhookRecord,
   defaults: { method: string; headers: Record<string, string>; body: unknown },
 ): Record<string, unknown> {
-  const related = Array.isArray(candidate.related) ? [...(candidate.related as unknown[])] : candidate.related === undefined ? [] : candidate.related;
+  const related: unknown = Array.isArray(candidate.related)
+    ? [...(candidate.related as unknown[])]
+    : candidate.related === undefined
+      ? []
+      : candidate.related;
   const webhookResource = {
     'prefect.resource.id': webhookResourceId(webhook.id),
     'prefect.resource.role': 'webhook',
@@ -162,7 +185,7 @@ function completeEvent(
   };
   return {
     ...candidate,
-    related: Array.isArray(related) ? [...related, webhookResource] : related,
+    related: Array.isArray(related) ? [...(related as unknown[]), webhookResource] : related,
     payload: candidate.payload === undefined ? defaults : candidate.payload,
   };
 }

@@ -28,7 +28,13 @@ export function verifySignature(
     case 'github':
       return verifyGithub(verification.secret, header(verification.header ?? 'x-hub-signature-256'), rawBody);
     case 'stripe':
-      return verifyStripe(verification.secret, header(verification.header ?? 'stripe-signature'), rawBody, nowSeconds, tolerance);
+      return verifyStripe(
+        verification.secret,
+        header(verification.header ?? 'stripe-signature'),
+        rawBody,
+        nowSeconds,
+        tolerance,
+      );
     case 'standard-webhooks':
       return verifyStandardWebhooks(verification.secret, header, rawBody, nowSeconds, tolerance);
     case 'hmac':
@@ -71,7 +77,8 @@ function verifyStripe(secret: string, header: string | undefined, body: Buffer, 
   const pairs = header.split(',').map((part) => part.trim().split('=') as [string, string?]);
   const timestamp = pairs.find(([k]) => k === 't')?.[1];
   const signatures = pairs.filter(([k, v]) => k === 'v1' && v).map(([, v]) => v!);
-  if (!timestamp || signatures.length === 0) throw new SignatureError('malformed Stripe-Signature header: expected t=…,v1=…');
+  if (!timestamp || signatures.length === 0)
+    throw new SignatureError('malformed Stripe-Signature header: expected t=…,v1=…');
   const expected = hmac(secret, `${timestamp}.`, body);
   if (!signatures.some((s) => /^[0-9a-f]{64}$/i.test(s) && equal(expected, Buffer.from(s, 'hex')))) {
     throw new SignatureError('signature does not match');
@@ -79,7 +86,13 @@ function verifyStripe(secret: string, header: string | undefined, body: Buffer, 
   checkTimestamp(Number(timestamp), now, tolerance);
 }
 
-function verifyStandardWebhooks(secret: string, header: HeaderLookup, body: Buffer, now: number, tolerance: number): void {
+function verifyStandardWebhooks(
+  secret: string,
+  header: HeaderLookup,
+  body: Buffer,
+  now: number,
+  tolerance: number,
+): void {
   const id = header('webhook-id');
   const timestamp = header('webhook-timestamp');
   const signature = header('webhook-signature');
@@ -91,7 +104,9 @@ function verifyStandardWebhooks(secret: string, header: HeaderLookup, body: Buff
   const valid = signature
     .split(' ')
     .map((entry) => entry.split(','))
-    .some(([version, value]) => version === 'v1' && value !== undefined && equal(expected, Buffer.from(value, 'base64')));
+    .some(
+      ([version, value]) => version === 'v1' && value !== undefined && equal(expected, Buffer.from(value, 'base64')),
+    );
   if (!valid) throw new SignatureError('signature does not match');
   checkTimestamp(Number(timestamp), now, tolerance);
 }

@@ -14,7 +14,14 @@ import {
 } from '@temporalio/workflow';
 import type { ReceivedEvent } from '../events/schema';
 import type { createAutomationActivities } from '../activities/automations';
-import { describeState, ingest, initialTriggerState, nextWakeAt, onTick, type TriggerState } from '../triggers/evaluate';
+import {
+  describeState,
+  ingest,
+  initialTriggerState,
+  nextWakeAt,
+  onTick,
+  type TriggerState,
+} from '../triggers/evaluate';
 import type { Firing } from '../triggers/schema';
 import {
   type AutomationSnapshot,
@@ -75,9 +82,7 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
       const snapshot = automation;
       const { triggeredEventId } = await recordFiring({ automation: snapshot, firing });
       const resolved = firing.trigger_states.includes('Resolved');
-      const actions = resolved
-        ? snapshot.actions_on_resolve
-        : [...snapshot.actions, ...snapshot.actions_on_trigger];
+      const actions = resolved ? snapshot.actions_on_resolve : [...snapshot.actions, ...snapshot.actions_on_trigger];
       for (const [index, action] of actions.entries()) {
         await runAction({ automation: snapshot, firing, action, actionIndex: index, triggeredEventId });
       }

@@ -23,8 +23,11 @@ const { setFlowRunState } = proxyActivities<ReturnType<typeof createFlowRunActiv
 /** Runs one flow run from Scheduled to a terminal state. */
 export async function flowRunWorkflow(input: FlowRunWorkflowInput): Promise<void> {
   const { flowRunId } = input;
-  const record = (type: Parameters<typeof setFlowRunState>[0]['type'], name: string, extra: { message?: string; result?: unknown } = {}) =>
-    CancellationScope.nonCancellable(() => setFlowRunState({ flowRunId, type, name, ...extra }));
+  const record = (
+    type: Parameters<typeof setFlowRunState>[0]['type'],
+    name: string,
+    extra: { message?: string; result?: unknown } = {},
+  ) => CancellationScope.nonCancellable(() => setFlowRunState({ flowRunId, type, name, ...extra }));
 
   try {
     const wait = Date.parse(input.scheduledStart) - Date.now();
@@ -45,8 +48,8 @@ export async function flowRunWorkflow(input: FlowRunWorkflowInput): Promise<void
       args: [input.parameters],
     });
     await record('RUNNING', 'Running');
-    const result = await child.result();
-    await record('COMPLETED', 'Completed', { result: result as unknown });
+    const result: unknown = await child.result();
+    await record('COMPLETED', 'Completed', { result });
   } catch (error) {
     if (isCancellation(error)) {
       await record('CANCELLED', 'Cancelled', { message: 'cancelled while running' });

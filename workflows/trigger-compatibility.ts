@@ -11,7 +11,10 @@ function withoutNodeIds(node: unknown): unknown {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node;
   const entries = Object.entries(node)
     .filter(([key]) => key !== 'id')
-    .map(([key, value]) => [key, key === 'triggers' && Array.isArray(value) ? value.map(withoutNodeIds) : sorted(value)]);
+    .map(([key, value]) => [
+      key,
+      key === 'triggers' && Array.isArray(value) ? value.map(withoutNodeIds) : sorted(value),
+    ]);
   return Object.fromEntries(entries.sort(([x], [y]) => String(x).localeCompare(String(y))));
 }
 

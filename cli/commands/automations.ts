@@ -39,7 +39,9 @@ export function registerAutomationCommands(program: Command, client: () => ApiCl
     .action(async (id: string, options: { output?: string; state?: boolean }) => {
       const api = client();
       const one = await api.request<Automation>('GET', `/api/automations/${encodeURIComponent(id)}`);
-      const state = options.state ? await api.request<unknown>('GET', `/api/automations/${encodeURIComponent(id)}/state`) : undefined;
+      const state = options.state
+        ? await api.request<unknown>('GET', `/api/automations/${encodeURIComponent(id)}/state`)
+        : undefined;
       const format = outputFormat(options.output);
       print(format, state ? { ...one, state } : one, [row(one)], columns);
       if (state && format === 'table') process.stdout.write(JSON.stringify(state, null, 2) + '\n');

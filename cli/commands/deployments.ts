@@ -28,7 +28,13 @@ interface FlowRun {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const runRow = (r: FlowRun) => ({ id: r.id, name: r.name, state: r.state.name, scheduled: r.expected_start_time, updated: r.state.timestamp });
+const runRow = (r: FlowRun) => ({
+  id: r.id,
+  name: r.name,
+  state: r.state.name,
+  scheduled: r.expected_start_time,
+  updated: r.state.timestamp,
+});
 
 /** Adds the deployment, run and worker verbs to `program`. */
 export function registerDeploymentCommands(program: Command, client: () => ApiClient): void {
@@ -36,37 +42,72 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     .command('deploy [entrypoint]')
     .description('register deployments from prefect.yaml (or one ENTRYPOINT) with their triggers')
     .option('-n, --name <name>', 'deployment name (repeatable; default: every deployment in the file)', collect)
-    .option('--trigger <value>', 'a trigger as JSON, or a .yaml/.json file with a top-level `triggers` list (repeatable)', collect)
+    .option(
+      '--trigger <value>',
+      'a trigger as JSON, or a .yaml/.json file with a top-level `triggers` list (repeatable)',
+      collect,
+    )
     .option('--prefect-file <file>', 'the project file', 'prefect.yaml')
     .option('-p, --pool <name>', 'work pool for ENTRYPOINT', 'default')
     .option('-o, --output <format>', 'table or json')
-    .action(async (entrypoint: string | undefined, options: { name?: string[]; trigger?: string[]; prefectFile: string; pool: string; output?: string }) => {
-      const cwd = process.cwd();
-      // Parse everything before sending anything, so a bad --trigger changes nothing.
-      const cliTriggers = options.trigger?.length ? parseTriggerArgs(options.trigger, cwd) : undefined;
-      let deployments: { body: Record<string, unknown>; name: string }[];
-      if (entrypoint) {
-        const name = options.name?.[0];
-        if (!name) throw new Error('give the deployment a name with -n when deploying an entrypoint');
-        const [file, fn] = [entrypoint.slice(0, entrypoint.lastIndexOf(':')), entrypoint.slice(entrypoint.lastIndexOf(':') + 1)];
-        deployments = [{ name, body: { name, entrypoint: `${path.resolve(cwd, file)}:${fn}`, work_pool: { name: options.pool }, triggers: cliTriggers ?? [] } }];
-      } else {
-        const project = loadPrefectYaml(path.resolve(cwd, options.prefectFile));
-        const wanted = options.name?.length ? project.deployments.filter((d) => options.name!.includes(d.name)) : project.deployments;
-        const missing = (options.name ?? []).filter((n) => !project.deployments.some((d) => d.name === n));
-        if (missing.length > 0) throw new Error(`no deployment named ${missing.join(', ')} in ${options.prefectFile}`);
-        deployments = wanted.map((d) => ({ name: d.name, body: { ...d, ...(cliTriggers ? { triggers: cliTriggers } : {}) } }));
-      }
-      const api = client();
-      const results: Deployment[] = [];
-      for (const deployment of deployments) results.push(await api.request<Deployment>('POST', '/api/deployments', deployment.body));
-      print(
-        outputFormat(options.output),
-        results,
-        results.map((d) => ({ name: d.name, id: d.id, work_pool: d.work_pool, entrypoint: d.entrypoint, automations: (d.automations ?? []).map((a) => a.name).join(', ') })),
-        ['name', 'id', 'work_pool', 'entrypoint', 'automations'],
-      );
-    });
+    .action(
+      async (
+        entrypoint: string | undefined,
+        options: { name?: string[]; trigger?: string[]; prefectFile: string; pool: string; output?: string },
+      ) => {
+        const cwd = process.cwd();
+        // Parse everything before sending anything, so a bad --trigger changes nothing.
+        const cliTriggers = options.trigger?.length ? parseTriggerArgs(options.trigger, cwd) : undefined;
+        let deployments: { body: Record<string, unknown>; name: string }[];
+        if (entrypoint) {
+          const name = options.name?.[0];
+          if (!name) throw new Error('give the deployment a name with -n when deploying an entrypoint');
+          const [file, fn] = [
+            entrypoint.slice(0, entrypoint.lastIndexOf(':')),
+            entrypoint.slice(entrypoint.lastIndexOf(':') + 1),
+          ];
+          deployments = [
+            {
+              name,
+              body: {
+                name,
+                entrypoint: `${path.resolve(cwd, file)}:${fn}`,
+                work_pool: { name: options.pool },
+                triggers: cliTriggers ?? [],
+              },
+            },
+          ];
+        } else {
+          const project = loadPrefectYaml(path.resolve(cwd, options.prefectFile));
+          const wanted = options.name?.length
+            ? project.deployments.filter((d) => options.name!.includes(d.name))
+            : project.deployments;
+          const missing = (options.name ?? []).filter((n) => !project.deployments.some((d) => d.name === n));
+          if (missing.length > 0)
+            throw new Error(`no deployment named ${missing.join(', ')} in ${options.prefectFile}`);
+          deployments = wanted.map((d) => ({
+            name: d.name,
+            body: { ...d, ...(cliTriggers ? { triggers: cliTriggers } : {}) },
+          }));
+        }
+        const api = client();
+        const results: Deployment[] = [];
+        for (const deployment of deployments)
+          results.push(await api.request<Deployment>('POST', '/api/deployments', deployment.body));
+        print(
+          outputFormat(options.output),
+          results,
+          results.map((d) => ({
+            name: d.name,
+            id: d.id,
+            work_pool: d.work_pool,
+            entrypoint: d.entrypoint,
+            automations: (d.automations ?? []).map((a) => a.name).join(', '),
+          })),
+          ['name', 'id', 'work_pool', 'entrypoint', 'automations'],
+        );
+      },
+    );
 
   const deployment = program.command('deployment').alias('deployments').description('inspect and run deployments');
   deployment
@@ -74,7 +115,12 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     .option('-o, --output <format>', 'table or json')
     .action(async (options: { output?: string }) => {
       const all = await client().request<Deployment[]>('GET', '/api/deployments');
-      print(outputFormat(options.output), all, all as unknown as Record<string, unknown>[], ['name', 'id', 'work_pool', 'entrypoint']);
+      print(outputFormat(options.output), all, all as unknown as Record<string, unknown>[], [
+        'name',
+        'id',
+        'work_pool',
+        'entrypoint',
+      ]);
     });
   deployment
     .command('run <name>')
@@ -97,7 +143,10 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
           return [pair.slice(0, at), value];
         }),
       );
-      const scheduleAfter = options.scheduleAfter && /^\d+(\.\d+)?$/.test(options.scheduleAfter) ? Number(options.scheduleAfter) : options.scheduleAfter;
+      const scheduleAfter =
+        options.scheduleAfter && /^\d+(\.\d+)?$/.test(options.scheduleAfter)
+          ? Number(options.scheduleAfter)
+          : options.scheduleAfter;
       const run = await client().request<FlowRun>('POST', `/api/deployments/${encodeURIComponent(name)}/runs`, {
         parameters,
         ...(scheduleAfter !== undefined ? { schedule_after: scheduleAfter } : {}),
@@ -116,7 +165,10 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     .option('--state <type>', 'only runs in this state type (e.g. COMPLETED)')
     .option('-o, --output <format>', 'table or json')
     .action(async (options: { deployment?: string; state?: string; output?: string }) => {
-      const query = new URLSearchParams({ ...(options.deployment ? { deployment: options.deployment } : {}), ...(options.state ? { state: options.state } : {}) });
+      const query = new URLSearchParams({
+        ...(options.deployment ? { deployment: options.deployment } : {}),
+        ...(options.state ? { state: options.state } : {}),
+      });
       const runs = await client().request<FlowRun[]>('GET', `/api/flow-runs?${query.toString()}`);
       print(outputFormat(options.output), runs, runs.map(runRow), ['id', 'name', 'state', 'scheduled', 'updated']);
     });

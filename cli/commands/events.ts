@@ -41,7 +41,12 @@ function withFilters(command: Command): Command {
     .option('--until <time>', 'ISO time');
 }
 
-const row = (e: FeedEvent) => ({ occurred: e.occurred, event: e.event, resource: e.resource['prefect.resource.id'], id: e.id });
+const row = (e: FeedEvent) => ({
+  occurred: e.occurred,
+  event: e.event,
+  resource: e.resource['prefect.resource.id'],
+  id: e.id,
+});
 
 /** Adds the `events` verbs to `program`. */
 export function registerEventCommands(program: Command, client: () => ApiClient): void {
@@ -96,7 +101,13 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
       );
       const id = crypto.randomUUID();
       await client().request('POST', '/api/events', [
-        { id, occurred: new Date().toISOString(), event: name, resource: { ...labels, 'prefect.resource.id': options.resource }, payload },
+        {
+          id,
+          occurred: new Date().toISOString(),
+          event: name,
+          resource: { ...labels, 'prefect.resource.id': options.resource },
+          payload,
+        },
       ]);
       process.stdout.write(`Emitted event ${id}\n`);
     });

@@ -45,17 +45,31 @@ export function registerWebhookCommands(program: Command, client: () => ApiClien
     .option('--template-file <file>', 'read the template from a file')
     .option('-d, --description <text>', 'description', '')
     .option('-o, --output <format>', 'table or json')
-    .action(async (name: string, options: { template?: string; templateFile?: string; description: string; output?: string }) => {
-      const template = templateFrom(options);
-      if (!template) {
-        throw new Error(
-          'a template is required (-t or --template-file); at minimum it must render ' +
-            '{"event": "<name>", "resource": {"prefect.resource.id": "<id>"}}',
+    .action(
+      async (
+        name: string,
+        options: { template?: string; templateFile?: string; description: string; output?: string },
+      ) => {
+        const template = templateFrom(options);
+        if (!template) {
+          throw new Error(
+            'a template is required (-t or --template-file); at minimum it must render ' +
+              '{"event": "<name>", "resource": {"prefect.resource.id": "<id>"}}',
+          );
+        }
+        const created = await client().request<Webhook>('POST', '/api/webhooks', {
+          name,
+          template,
+          description: options.description,
+        });
+        print(
+          outputFormat(options.output),
+          created,
+          [created as unknown as Record<string, unknown>],
+          [...COLUMNS, 'url'],
         );
-      }
-      const created = await client().request<Webhook>('POST', '/api/webhooks', { name, template, description: options.description });
-      print(outputFormat(options.output), created, [created as unknown as Record<string, unknown>], [...COLUMNS, 'url']);
-    });
+      },
+    );
 
   webhook
     .command('ls')
@@ -83,16 +97,23 @@ export function registerWebhookCommands(program: Command, client: () => ApiClien
     .option('-t, --template <template>', 'new template')
     .option('--template-file <file>', 'read the new template from a file')
     .option('-o, --output <format>', 'table or json')
-    .action(async (id: string, options: { name?: string; description?: string; template?: string; templateFile?: string; output?: string }) => {
-      const template = templateFrom(options);
-      const changes = {
-        ...(options.name ? { name: options.name } : {}),
-        ...(options.description !== undefined && options.description !== '' ? { description: options.description } : {}),
-        ...(template ? { template } : {}),
-      };
-      const updated = await client().request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, changes);
-      print(outputFormat(options.output), updated, [updated as unknown as Record<string, unknown>], COLUMNS);
-    });
+    .action(
+      async (
+        id: string,
+        options: { name?: string; description?: string; template?: string; templateFile?: string; output?: string },
+      ) => {
+        const template = templateFrom(options);
+        const changes = {
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.description !== undefined && options.description !== ''
+            ? { description: options.description }
+            : {}),
+          ...(template ? { template } : {}),
+        };
+        const updated = await client().request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, changes);
+        print(outputFormat(options.output), updated, [updated as unknown as Record<string, unknown>], COLUMNS);
+      },
+    );
 
   webhook
     .command('toggle <id>')
@@ -100,7 +121,9 @@ export function registerWebhookCommands(program: Command, client: () => ApiClien
     .action(async (id: string) => {
       const api = client();
       const current = await api.request<Webhook>('GET', `/api/webhooks/${encodeURIComponent(id)}`);
-      const updated = await api.request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, { enabled: !current.enabled });
+      const updated = await api.request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, {
+        enabled: !current.enabled,
+      });
       process.stdout.write(`Webhook is now ${updated.enabled ? 'enabled' : 'disabled'}\n`);
     });
 

@@ -18,9 +18,10 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
 
   const events = db.schema.createTable('events');
-  await (dialect === 'postgres'
-    ? events.addColumn('seq', 'bigserial', (c) => c.primaryKey())
-    : events.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+  await (
+    dialect === 'postgres'
+      ? events.addColumn('seq', 'bigserial', (c) => c.primaryKey())
+      : events.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
   )
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('occurred', 'text', (c) => c.notNull())
@@ -40,7 +41,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn('resource_id', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('event_resources_resource').on('event_resources').columns(['resource_id', 'event_id']).execute();
+  await db.schema
+    .createIndex('event_resources_resource')
+    .on('event_resources')
+    .columns(['resource_id', 'event_id'])
+    .execute();
   await db.schema.createIndex('event_resources_event').on('event_resources').column('event_id').execute();
 
   await db.schema

@@ -36,11 +36,17 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
 
   it('rejects a batch with an invalid event with 422 naming the index and field, storing none of it', async () => {
     const good = event({ resource: { 'prefect.resource.id': `batch.${dialect}` } });
-    const response = await tw.api('POST', '/api/events', [good, event({ resource: { 'prefect.resource.id': 'x', n: 5 } }), { event: 'x' }]);
+    const response = await tw.api('POST', '/api/events', [
+      good,
+      event({ resource: { 'prefect.resource.id': 'x', n: 5 } }),
+      { event: 'x' },
+    ]);
     expect(response.status).toBe(422);
     const { error } = await response.json();
     const paths = error.details.map((d: { path: string }) => d.path);
-    expect(paths).toEqual(expect.arrayContaining([expect.stringMatching(/^\[1\]\.resource/), expect.stringMatching(/^\[2\]\.resource/)]));
+    expect(paths).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\[1\]\.resource/), expect.stringMatching(/^\[2\]\.resource/)]),
+    );
     expect((await tw.api('GET', `/api/events/${good.id}`)).status).toBe(404);
     expect((await tw.api('POST', '/api/events', '[{"event": ')).status).toBe(400);
   });
@@ -49,8 +55,16 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
     const tag = crypto.randomUUID().slice(0, 8);
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
     const sent = [
-      event({ event: 'prefect.flow-run.Running', occurred: at(1), resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` } }),
-      event({ event: 'prefect.flow-run.Completed', occurred: at(2), resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` } }),
+      event({
+        event: 'prefect.flow-run.Running',
+        occurred: at(1),
+        resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` },
+      }),
+      event({
+        event: 'prefect.flow-run.Completed',
+        occurred: at(2),
+        resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` },
+      }),
       event({
         event: 'other',
         occurred: at(3),
@@ -59,7 +73,8 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
       }),
     ];
     for (const e of sent) expect((await tw.api('POST', '/api/events', e)).status).toBe(204);
-    const ids = async (query: string) => (await (await tw.api('GET', `/api/events?${query}`)).json()).events.map((e: { id: string }) => e.id);
+    const ids = async (query: string) =>
+      (await (await tw.api('GET', `/api/events?${query}`)).json()).events.map((e: { id: string }) => e.id);
     expect(await ids(`event=prefect.flow-run.*&resource=*.${tag}`)).toEqual([sent[1]!.id, sent[0]!.id]);
     expect(await ids(`related=prefect.flow.${tag}`)).toEqual([sent[2]!.id]);
     expect(await ids(`resource=*${tag}&since=${at(2)}&until=${at(2)}`)).toEqual([sent[1]!.id]);
@@ -67,7 +82,11 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
     expect(first.events).toHaveLength(2);
     expect(first.next_cursor).toEqual(expect.any(String));
     const second = await (await tw.api('GET', first.next_page)).json();
-    expect([...first.events, ...second.events].map((e: { id: string }) => e.id)).toEqual([sent[2]!.id, sent[1]!.id, sent[0]!.id]);
+    expect([...first.events, ...second.events].map((e: { id: string }) => e.id)).toEqual([
+      sent[2]!.id,
+      sent[1]!.id,
+      sent[0]!.id,
+    ]);
     expect(second.next_cursor).toBeNull();
     expect((await tw.api('GET', '/api/events?limit=0')).status).toBe(400);
     expect((await tw.api('GET', '/api/events?since=yesterday')).status).toBe(400);
@@ -103,7 +122,8 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
       })().catch(() => undefined);
       return { received, done: ready };
     };
-    const emit = (n: number) => tw.api('POST', '/api/events', event({ resource: { 'prefect.resource.id': `tail.${tag}` }, payload: { n } }));
+    const emit = (n: number) =>
+      tw.api('POST', '/api/events', event({ resource: { 'prefect.resource.id': `tail.${tag}` }, payload: { n } }));
 
     const firstTail = await read(undefined, 2);
     await new Promise((r) => setTimeout(r, 300));

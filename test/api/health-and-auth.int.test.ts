@@ -4,7 +4,7 @@ import { buildApp, listen } from '../../runtime/http-server';
 import { openServices } from '../../runtime/services';
 import { createTestDb } from '../helpers/db';
 import { freePort } from '../helpers/ports';
-import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+import { readJson, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 describe('health and the API key', () => {
   let tripwire: TestTripwire;
@@ -28,7 +28,7 @@ describe('health and the API key', () => {
     const missing = await fetch(`${tripwire.url}/api/webhooks`);
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toContain('Bearer');
-    expect((await missing.json()).error.message).toMatch(/missing API key/);
+    expect((await readJson(missing)).error.message).toMatch(/missing API key/);
     const wrong = await fetch(`${tripwire.url}/api/webhooks`, { headers: { authorization: 'Bearer nope' } });
     expect(wrong.status).toBe(401);
     expect((await fetch(`${tripwire.url}/api/does-not-exist`)).status).toBe(401);
@@ -51,7 +51,7 @@ describe('readiness while a dependency is down', () => {
     try {
       const ready = await fetch(`${http.url}/readyz`);
       expect(ready.status).toBe(503);
-      const body = await ready.json();
+      const body = await readJson(ready);
       expect(body.temporal.reachable).toBe(false);
       expect(body.database.reachable).toBe(true);
       expect((await fetch(`${http.url}/healthz`)).status).toBe(200);
@@ -71,14 +71,18 @@ describe('readiness while a dependency is down', () => {
       DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none`,
     });
     // Migrations need the database, so build the services against a working one, then point the check elsewhere.
-    const services = await openServices({ ...config, databaseUrl: undefined }, createLogger('silent'), process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!);
+    const services = await openServices(
+      { ...config, databaseUrl: undefined },
+      createLogger('silent'),
+      process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!,
+    );
     const { openDb } = await import('../../db/connect');
     const unreachable = openDb({ databaseUrl: config.databaseUrl, dataDir: testDb.dataDir });
     const http = await listen(buildApp({ ...services, db: unreachable }), '127.0.0.1', 0);
     try {
       const ready = await fetch(`${http.url}/readyz`);
       expect(ready.status).toBe(503);
-      const body = await ready.json();
+      const body = await readJson(ready);
       expect(body.database.reachable).toBe(false);
       expect(body.database.error).toMatch(/ECONNREFUSED|connect/);
       expect(body.temporal.reachable).toBe(true);

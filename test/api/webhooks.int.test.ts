@@ -1,5 +1,5 @@
 import { DIALECTS } from '../helpers/db';
-import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+import { startTestTripwire, type TestResponse, type TestTripwire } from '../helpers/tripwire';
 
 const TEMPLATE = '{"event": "model.refreshed", "resource": {"prefect.resource.id": "product.models.recommendations"}}';
 
@@ -10,14 +10,21 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
   });
   afterAll(() => tw.stop());
 
-  const json = async (response: Response) => ({ status: response.status, body: response.status === 204 ? undefined : await response.json() });
+  const json = async (response: TestResponse) => ({
+    status: response.status,
+    body: response.status === 204 ? undefined : await response.json(),
+  });
 
   it('creates a webhook with an unguessable, server-assigned slug and its URL', async () => {
-    const { status, body } = await json(await tw.api('POST', '/api/webhooks', { name: 'models', template: TEMPLATE, slug: 'mine' }));
+    const { status, body } = await json(
+      await tw.api('POST', '/api/webhooks', { name: 'models', template: TEMPLATE, slug: 'mine' }),
+    );
     expect(status).toBe(422);
     expect(body.error.details[0].message).toMatch(/slug|Unrecognized/i);
 
-    const created = await json(await tw.api('POST', '/api/webhooks', { name: 'models', description: 'd', template: TEMPLATE }));
+    const created = await json(
+      await tw.api('POST', '/api/webhooks', { name: 'models', description: 'd', template: TEMPLATE }),
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'models', description: 'd', template: TEMPLATE, enabled: true });
     expect(Object.keys(created.body).sort()).toEqual(
@@ -40,14 +47,17 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
   });
 
   it('reads, patches, replaces, rotates and deletes, emitting an audit event for each change', async () => {
-    const { body: created } = await json(await tw.api('POST', '/api/webhooks', { name: 'lifecycle', template: TEMPLATE }));
+    const { body: created } = await json(
+      await tw.api('POST', '/api/webhooks', { name: 'lifecycle', template: TEMPLATE }),
+    );
     const id: string = created.id;
     expect((await json(await tw.api('GET', `/api/webhooks/${id}`))).body).toEqual(created);
 
     const patched = (await json(await tw.api('PATCH', `/api/webhooks/${id}`, { enabled: false }))).body;
     expect(patched).toMatchObject({ enabled: false, name: 'lifecycle', template: TEMPLATE });
 
-    const replaced = (await json(await tw.api('PUT', `/api/webhooks/${id}`, { name: 'renamed', template: TEMPLATE }))).body;
+    const replaced = (await json(await tw.api('PUT', `/api/webhooks/${id}`, { name: 'renamed', template: TEMPLATE })))
+      .body;
     expect(replaced).toMatchObject({ name: 'renamed', description: '', enabled: true, slug: created.slug });
     expect((await tw.api('PUT', `/api/webhooks/${id}`, { name: 'no template' })).status).toBe(422);
 
@@ -63,7 +73,9 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
     expect(missing.body.error.message).toBe(`Webhook with id '${id}' not found.`);
     expect((await tw.api('DELETE', `/api/webhooks/${id}`)).status).toBe(404);
 
-    const audit = (await json(await tw.api('GET', `/api/events?resource=prefect-cloud.webhook.${id}&event=tripwire.webhook.*`))).body.events;
+    const audit = (
+      await json(await tw.api('GET', `/api/events?resource=prefect-cloud.webhook.${id}&event=tripwire.webhook.*`))
+    ).body.events;
     expect(audit.map((e: { event: string }) => e.event).reverse()).toEqual([
       'tripwire.webhook.created',
       'tripwire.webhook.updated',
@@ -75,7 +87,13 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
 
   it('returns a verification secret only when the webhook is created', async () => {
     const created = (
-      await json(await tw.api('POST', '/api/webhooks', { name: 'signed', template: TEMPLATE, verification: { type: 'standard-webhooks' } }))
+      await json(
+        await tw.api('POST', '/api/webhooks', {
+          name: 'signed',
+          template: TEMPLATE,
+          verification: { type: 'standard-webhooks' },
+        }),
+      )
     ).body;
     expect(created.verification.secret).toMatch(/^whsec_/);
     const read = (await json(await tw.api('GET', `/api/webhooks/${created.id}`))).body;

@@ -16,7 +16,13 @@ describe('loadConfig', () => {
       eventMaxBytes: 1_500_000,
       eventRetentionSeconds: 7 * 24 * 3600,
     });
-    expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', port: 7233, uiPort: 8233, uiUrl: 'http://127.0.0.1:8233' });
+    expect(config.temporal).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      port: 7233,
+      uiPort: 8233,
+      uiUrl: 'http://127.0.0.1:8233',
+    });
   });
 
   it('reads every variable it documents and treats blank values as unset', () => {

@@ -28,8 +28,16 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
   it('lists newest first with name, resource, related and time filters, paging by cursor', async () => {
     const tag = `run-${dialect}`;
     const related = [{ 'prefect.resource.id': `prefect.flow.${tag}`, 'prefect.resource.role': 'flow' }];
-    const e1 = makeEvent({ event: `prefect.flow-run.Running`, resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` }, related });
-    const e2 = makeEvent({ event: `prefect.flow-run.Completed`, resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` }, related });
+    const e1 = makeEvent({
+      event: `prefect.flow-run.Running`,
+      resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` },
+      related,
+    });
+    const e2 = makeEvent({
+      event: `prefect.flow-run.Completed`,
+      resource: { 'prefect.resource.id': `prefect.flow-run.${tag}` },
+      related,
+    });
     const e3 = makeEvent({ event: `other.thing`, resource: { 'prefect.resource.id': `x.${tag}` } });
     await events.insert([e1, e2, e3]);
 
@@ -37,7 +45,11 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
     expect(byName.map((s) => s.event.id)).toEqual([e2.id, e1.id]);
     expect((await events.list({ event: ['prefect.flow-run.running'] }, 10)).length).toBe(0);
     expect((await events.list({ related: `prefect.flow.${tag}` }, 10)).map((s) => s.event.id)).toEqual([e2.id, e1.id]);
-    expect((await events.list({ resource: [`x.${tag}`], since: e3.occurred, until: e3.occurred }, 10)).map((s) => s.event.id)).toEqual([e3.id]);
+    expect(
+      (await events.list({ resource: [`x.${tag}`], since: e3.occurred, until: e3.occurred }, 10)).map(
+        (s) => s.event.id,
+      ),
+    ).toEqual([e3.id]);
 
     const first = await events.list({ resource: [`*${tag}`] }, 2);
     const second = await events.list({ resource: [`*${tag}`] }, 2, first[1]!.seq);
@@ -63,7 +75,10 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
   });
 
   it('prunes events received before the cutoff, but not ones still waiting for routing', async () => {
-    const old = makeEvent({ received: '2000-01-01T00:00:00.000Z', related: [{ 'prefect.resource.id': 'r', 'prefect.resource.role': 'x' }] });
+    const old = makeEvent({
+      received: '2000-01-01T00:00:00.000Z',
+      related: [{ 'prefect.resource.id': 'r', 'prefect.resource.role': 'x' }],
+    });
     const waiting = makeEvent({ received: '2000-01-01T00:00:00.000Z' });
     await events.insert([old, waiting], new Set([waiting.id]));
     expect(await events.prune('2001-01-01T00:00:00.000Z')).toBe(1);

@@ -28,7 +28,12 @@ describe.each(DIALECTS)('WebhookRepository on %s', (dialect) => {
     expect(await webhooks.getBySlug('slug-a')).toEqual(record);
 
     const updated = await webhooks.update(record.id, { enabled: false, slug: 'slug-b' }, '2026-01-02T00:00:00.000Z');
-    expect(updated).toMatchObject({ enabled: false, slug: 'slug-b', name: 'model refreshed', updated: '2026-01-02T00:00:00.000Z' });
+    expect(updated).toMatchObject({
+      enabled: false,
+      slug: 'slug-b',
+      name: 'model refreshed',
+      updated: '2026-01-02T00:00:00.000Z',
+    });
     expect(await webhooks.getBySlug('slug-a')).toBeUndefined();
     expect(await webhooks.update('00000000-0000-0000-0000-000000000000', { name: 'x' }, 'now')).toBeUndefined();
 

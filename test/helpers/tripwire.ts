@@ -10,12 +10,23 @@ import { openServices, type Services } from '../../runtime/services';
 import { type RunningWorker, startWorker } from '../../runtime/worker';
 import { createTestDb, type TestDb } from './db';
 
+/** A fetch Response whose JSON body tests read without casting at every step. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
+/** Reads a JSON body as the loosely typed value tests assert on. */
+export function readJson(response: {
+  json(): Promise<unknown>;
+}): Promise<TestResponse extends { json(): Promise<infer T> } ? T : never> {
+  return response.json();
+}
+
 export interface TestTripwire {
   url: string;
   apiKey: string;
   services: Services;
   /** fetch against the API with the key set; JSON bodies are serialised. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +83,11 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

@@ -1,0 +1,15 @@
+// `npm run bench`: every benchmark, one after another, each printing its numbers and its ratio to a baseline
+// measured in the same run.
+import { benchEvents } from './events';
+import { benchWebhooks } from './webhooks';
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  if (!only || only === 'webhooks') await benchWebhooks();
+  if (!only || only === 'events') await benchEvents();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String((error as Error).stack ?? error)}\n`);
+  process.exit(1);
+});
