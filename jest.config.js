@@ -11,6 +11,8 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option: Jest ignores testTimeout inside a project.
+  testTimeout: 60_000,
   projects: [
     {
       ...common,
@@ -24,7 +26,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

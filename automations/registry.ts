@@ -45,8 +45,11 @@ export class AutomationRegistry {
 
   /** Reloads when the stored set changed since the last load (or always, with `force`). */
   async refresh(force = false): Promise<void> {
-    if (this.refreshing) return this.refreshing;
-    this.refreshing = (async () => {
+    if (this.refreshing && !force) return this.refreshing;
+    // A forced refresh follows a change this process just made; one already in flight may have read before it.
+    const before = this.refreshing?.catch(() => undefined);
+    const current = (async () => {
+      await before;
       const version = await this.repository.version();
       if (!force && this.version && version.count === this.version.count && version.updated === this.version.updated) {
         return;
@@ -54,9 +57,10 @@ export class AutomationRegistry {
       this.load(await this.repository.list({ enabledOnly: true }));
       this.version = version;
     })().finally(() => {
-      this.refreshing = undefined;
+      if (this.refreshing === current) this.refreshing = undefined;
     });
-    return this.refreshing;
+    this.refreshing = current;
+    return current;
   }
 
   /** Replaces the registry's contents with `records` (enabled ones only are kept). */

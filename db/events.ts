@@ -102,6 +102,16 @@ export class EventRepository {
     return row ? (JSON.parse(row.body) as ReceivedEvent) : undefined;
   }
 
+  /** Returns the stored events among `ids` (in no particular order). */
+  async getMany(ids: string[]): Promise<ReceivedEvent[]> {
+    const out: ReceivedEvent[] = [];
+    for (const part of chunks(ids, 500)) {
+      const rows = await this.db.selectFrom('events').select('body').where('id', 'in', part).execute();
+      for (const row of rows) out.push(JSON.parse(row.body) as ReceivedEvent);
+    }
+    return out;
+  }
+
   /** Returns up to `limit` events matching `filter`, newest first, older than the cursor `beforeSeq`. */
   async list(filter: EventFilter, limit: number, beforeSeq?: number): Promise<StoredEvent[]> {
     let query = this.filtered(filter).orderBy('events.seq', 'desc').limit(limit);

@@ -1,12 +1,15 @@
 // `tripwire worker --pool NAME`: runs the flows of the deployments on one work pool. It bundles their entrypoints
-// into one workflow bundle and polls the pool's task queue; when a deployment is added or changed, it builds a new
-// worker and drains the old one, so registering a deployment needs no restart.
+// into one workflow bundle and polls the pool's task queue; when a deployment is added or changed, it bundles the new
+// set, then swaps the old worker for a new one, so registering a deployment needs no restart. The SDK refuses two
+// workers on one task queue in a process, so the old one is drained before the new one starts; the bundle is built
+// first, so the queue goes unpolled only for the swap itself (tasks wait in Temporal meanwhile).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DeploymentRecord } from '../db/deployments';
 import type { Logger } from '../logging/logger';
+import { installTemporalLogging } from '../temporal/runtime-logging';
 import { entrypointExport, entrypointFile } from './entrypoints';
 
 /** Where a pool worker learns the pool's deployments: the database in-process, or the REST API from the CLI. */
@@ -40,6 +43,7 @@ export class PoolWorker {
 
   /** Loads the pool's deployments and starts following changes. */
   async start(): Promise<void> {
+    installTemporalLogging(this.logger);
     this.connection = await NativeConnection.connect({ address: this.options.address });
     await this.reload();
     this.timer = setInterval(() => {
@@ -82,10 +86,12 @@ export class PoolWorker {
       .sort()
       .join('\n');
     if (signature === (this.current?.signature ?? '')) return;
-    const previous = this.current;
-    this.current = exports.size > 0 ? await this.create(exports, signature) : undefined;
+    const bundle = exports.size > 0 ? await this.bundle(exports) : undefined;
+    await this.shutdown(this.current);
+    this.current = undefined;
+    if (this.stopped || !bundle) return;
+    this.current = await this.create(bundle, signature);
     this.logger.info('pool worker serving', { pool: this.options.pool, flows: [...exports.keys()] });
-    await this.shutdown(previous);
   }
 
   private exportsOf(deployments: Pick<DeploymentRecord, 'name' | 'entrypoint' | 'base_dir'>[]): Map<string, string> {
@@ -110,25 +116,30 @@ export class PoolWorker {
     return exports;
   }
 
-  private async create(exports: Map<string, string>, signature: string) {
+  private async bundle(exports: Map<string, string>): Promise<WorkflowBundle> {
     const entry = path.join(this.dir, `flows-${Date.now()}.ts`);
     const lines = [...exports].map(
       ([name, file]) => `export { ${name} } from ${JSON.stringify(file.replace(/\.(ts|js)$/, ''))};`,
     );
     fs.writeFileSync(entry, lines.join('\n') + '\n');
     const nodeModules = this.options.nodeModules;
+    return bundleWorkflowCode({
+      workflowsPath: entry,
+      webpackConfigHook: (config) => {
+        const resolve = config.resolve ?? {};
+        resolve.modules = [...(resolve.modules ?? ['node_modules']), nodeModules];
+        return { ...config, resolve };
+      },
+      logger: quietBundlerLogger,
+    });
+  }
+
+  private async create(workflowBundle: WorkflowBundle, signature: string) {
     const worker = await Worker.create({
       connection: this.connection!,
       namespace: this.options.namespace,
       taskQueue: this.options.pool,
-      workflowsPath: entry,
-      bundlerOptions: {
-        webpackConfigHook: (config) => {
-          const resolve = config.resolve ?? {};
-          resolve.modules = [...(resolve.modules ?? ['node_modules']), nodeModules];
-          return { ...config, resolve };
-        },
-      },
+      workflowBundle,
       shutdownGraceTime: '10 seconds',
     });
     const done = worker.run();
@@ -143,3 +154,6 @@ export class PoolWorker {
     );
   }
 }
+
+/** webpack's report of each bundle is noise in tripwire's log; its warnings and errors still show. */
+const quietBundlerLogger = new DefaultLogger('WARN');

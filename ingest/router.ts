@@ -1,12 +1,22 @@
 // Drains the event outbox into the trigger workflows. Delivery is at-least-once: an outbox row is deleted only after
 // every automation that wants its event has been signalled, and a failure (Temporal down) postpones it with backoff.
 // Trigger workflows de-duplicate by event id, so a redelivery never counts twice.
+//
+// Causal order (`follows`): a workflow sees only the events its automation covers, so it cannot tell on its own
+// whether a follower's leader has reached tripwire. The router can: a follower whose leader is not stored yet stays
+// in the outbox (up to 15 minutes after receipt, Prefect's lookback); once the leader is stored, a workflow that the
+// leader would not reach is told so with the follower, and processes it at once.
 import type { EventRepository, OutboxEntry } from '../db/events';
 import type { ReceivedEvent } from '../events/schema';
 import type { Logger } from '../logging/logger';
 import type { AutomationRegistry, RoutedAutomation } from '../automations/registry';
 
-export type Deliver = (target: RoutedAutomation, events: ReceivedEvent[]) => Promise<void>;
+export type Deliver = (target: RoutedAutomation, events: ReceivedEvent[], leaders: string[]) => Promise<void>;
+
+/** How long a follower waits in the outbox for its leader (Prefect's PRECEDING_EVENT_LOOKBACK). */
+export const FOLLOWER_LOOKBACK_MS = 15 * 60 * 1000;
+/** How soon a follower whose leader has not arrived is looked at again. */
+const LEADER_RECHECK_MS = 1000;
 
 export interface RouterOptions {
   batchSize?: number;
@@ -85,21 +95,45 @@ export class EventRouter {
 
   /** Routes one batch of due outbox entries; returns how many entries it took. */
   async drainOnce(now = new Date()): Promise<number> {
-    const entries = await this.events.dueOutbox(now.toISOString(), this.batchSize);
-    if (entries.length === 0) return 0;
+    const due = await this.events.dueOutbox(now.toISOString(), this.batchSize);
+    if (due.length === 0) return 0;
     await this.registry.refresh();
 
-    const groups = new Map<string, { target: RoutedAutomation; events: ReceivedEvent[] }>();
+    const leaders = await this.leadersOf(due.map((entry) => entry.event));
+    const waiting = due.filter(
+      (entry) =>
+        hasLeader(entry.event) &&
+        !leaders.has(entry.event.follows) &&
+        now.getTime() - Date.parse(entry.event.received) < FOLLOWER_LOOKBACK_MS,
+    );
+    if (waiting.length > 0) {
+      await this.events.retryOutbox(
+        waiting.map((entry) => entry.event.id),
+        new Date(now.getTime() + LEADER_RECHECK_MS).toISOString(),
+        'waiting for the event it follows',
+      );
+    }
+    const entries = due.filter((entry) => !waiting.includes(entry));
+
+    const groups = new Map<string, { target: RoutedAutomation; events: ReceivedEvent[]; leaders: Set<string> }>();
     const targetsOf = new Map<string, string[]>();
+    const reachedBy = new Map<string, Set<string>>();
     for (const entry of entries) {
       const targets = this.registry.candidates(entry.event);
       targetsOf.set(
         entry.event.id,
         targets.map((t) => t.workflowId),
       );
+      const leader = hasLeader(entry.event) ? leaders.get(entry.event.follows) : undefined;
+      let leaderTargets: Set<string> | undefined;
+      if (leader) {
+        leaderTargets = reachedBy.get(leader.id) ?? new Set(this.registry.candidates(leader).map((t) => t.workflowId));
+        reachedBy.set(leader.id, leaderTargets);
+      }
       for (const target of targets) {
-        const group = groups.get(target.workflowId) ?? { target, events: [] };
+        const group = groups.get(target.workflowId) ?? { target, events: [], leaders: new Set<string>() };
         group.events.push(entry.event);
+        if (leader && !leaderTargets?.has(target.workflowId)) group.leaders.add(leader.id);
         groups.set(target.workflowId, group);
       }
     }
@@ -112,7 +146,14 @@ export class EventRouter {
           a.occurred < b.occurred ? -1 : a.occurred > b.occurred ? 1 : 0,
         );
         try {
-          for (const chunk of this.chunkBySize(ordered)) await this.deliver(group.target, chunk);
+          for (const chunk of this.chunkBySize(ordered)) {
+            const follows = new Set(chunk.map((event) => event.follows));
+            await this.deliver(
+              group.target,
+              chunk,
+              [...group.leaders].filter((id) => follows.has(id)),
+            );
+          }
         } catch (error) {
           failed.set(group.target.workflowId, (error as Error).message);
         }
@@ -142,7 +183,14 @@ export class EventRouter {
         reason,
       );
     }
-    return entries.length;
+    return due.length;
+  }
+
+  /** Returns the stored leaders of `events` by id. */
+  private async leadersOf(events: ReceivedEvent[]): Promise<Map<string, ReceivedEvent>> {
+    const ids = [...new Set(events.filter(hasLeader).map((event) => event.follows))];
+    if (ids.length === 0) return new Map();
+    return new Map((await this.events.getMany(ids)).map((event) => [event.id, event]));
   }
 
   private *chunkBySize(events: ReceivedEvent[]): Generator<ReceivedEvent[]> {
@@ -160,4 +208,8 @@ export class EventRouter {
     }
     if (chunk.length > 0) yield chunk;
   }
+}
+
+function hasLeader(event: ReceivedEvent): event is ReceivedEvent & { follows: string } {
+  return typeof event.follows === 'string' && event.follows !== event.id;
 }

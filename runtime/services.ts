@@ -66,7 +66,12 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     mayRoute: (event) => registry.mayRoute(event),
     onRouted: () => routerRef.current?.notify(),
   });
-  const router = new EventRouter(events, registry, (target, batch) => gateway.deliver(target, batch), logger);
+  const router = new EventRouter(
+    events,
+    registry,
+    (target, batch, leaders) => gateway.deliver(target, batch, leaders),
+    logger,
+  );
   routerRef.current = router;
   const automationService = new AutomationService(automations, gateway, registry, pipeline, logger);
   const webhookService = new WebhookService(webhooks, pipeline, config.publicUrl);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAutomationActivities } from '../activities/automations';
 import { createFlowRunActivities } from '../activities/flow-runs';
+import { installTemporalLogging } from '../temporal/runtime-logging';
 import type { Services } from './services';
 
 export interface RunningWorker {
@@ -22,6 +23,7 @@ export interface WorkerOptions {
 /** Connects to Temporal and starts polling tripwire's task queue. */
 export async function startWorker(services: Services, options: WorkerOptions = {}): Promise<RunningWorker> {
   const { config } = services;
+  installTemporalLogging(services.logger);
   const connection = await NativeConnection.connect({ address: services.temporal.address });
   const worker = await Worker.create({
     connection,

@@ -89,7 +89,8 @@ async function main(): Promise<void> {
     running.services.automationService.stop();
     await running.services.close();
     await devServer?.stop();
-    logger.info('stopped');
+    // Like the banner, this line is for the person at the terminal, whatever LOG_LEVEL says.
+    process.stdout.write('tripwire stopped\n');
   });
   worker.done.catch((error: unknown) => {
     logger.error('worker failed', { error: (error as Error).message });

@@ -11,6 +11,11 @@
 // - Prefect event: id ← id, event ← type, occurred ← time (when present), resource ← {"prefect.resource.id":
 //   subject ?? source}, payload ← {data, cloudevents: every other attribute (source, specversion,
 //   datacontenttype, dataschema, subject, extensions)}; `data_base64` stays base64 under payload.data_base64.
+// - A Prefect event id must be a UUID, a CloudEvent id need not be (only source + id is unique). A non-UUID id
+//   becomes a UUIDv5 of source and id, so a redelivered CloudEvent still de-duplicates; the original id is kept
+//   under payload.cloudevents.id.
+import crypto from 'node:crypto';
+import { normaliseUuid } from '../events/ids';
 import { TemplateError } from './errors';
 import { isMapping, pyTypeName, unwrap } from './python';
 
@@ -49,11 +54,13 @@ function toPrefectEvent(attributes: Record<string, unknown>, where = ''): Record
   }
   const cloudevents: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(attributes)) if (!MAPPED.has(name)) cloudevents[name] = value;
+  const id = normaliseUuid(attributes.id as string);
+  if (id === undefined) cloudevents.id = attributes.id;
   const payload: Record<string, unknown> = { data: attributes.data ?? null, cloudevents };
   if (attributes.data_base64 !== undefined) payload.data_base64 = attributes.data_base64;
   const subject = attributes.subject;
   return {
-    id: attributes.id,
+    id: id ?? uuid5(`${attributes.source as string}\n${attributes.id as string}`),
     event: attributes.type,
     ...(typeof attributes.time === 'string' ? { occurred: attributes.time } : {}),
     resource: { 'prefect.resource.id': typeof subject === 'string' && subject !== '' ? subject : attributes.source },
@@ -108,4 +115,14 @@ export function fromCloudEvent(bodyValue: unknown, headersValue?: unknown): stri
   }
   if (isMapping(body) && typeof body.specversion === 'string') return JSON.stringify(structured(body));
   throw cloudEventError('the request is not a CloudEvent (no ce-specversion header and no structured event body)');
+}
+
+/** RFC 9562 UUIDv5 of `name` in the URL namespace. */
+function uuid5(name: string): string {
+  const namespace = Buffer.from('6ba7b8119dad11d180b400c04fd430c8', 'hex');
+  const bytes = crypto.createHash('sha1').update(namespace).update(name).digest().subarray(0, 16);
+  bytes[6] = 0x50 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -26,8 +26,10 @@ export function isTuple(value: unknown): value is unknown[] {
 /** Returns true for the values Python sees as a dict: plain and null-prototype objects (and proxies over them). */
 export function isMapping(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  // Any realm's Object.prototype counts (its own prototype is null): objects made by structuredClone or another vm
+  // context are plain too, while class instances are not.
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** Returns Python's type name for `value`, as used in its error messages. */

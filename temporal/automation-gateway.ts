@@ -10,6 +10,7 @@ import {
   type AutomationStateView,
   definitionSignal,
   eventsSignal,
+  type EventsSignalInput,
   stateQuery,
   stopSignal,
   type StopSignalInput,
@@ -24,18 +25,15 @@ export class AutomationGateway {
   ) {}
 
   /** Delivers `events` to the automation's workflow, starting it if it is not running. */
-  async deliver(target: RoutedAutomation, events: ReceivedEvent[]): Promise<void> {
-    await this.client.workflow.signalWithStart<typeof automationWorkflow, [{ events: ReceivedEvent[] }]>(
-      'automationWorkflow',
-      {
-        workflowId: target.workflowId,
-        taskQueue: this.taskQueue,
-        args: [{ automation: target.snapshot }],
-        signal: eventsSignal,
-        signalArgs: [{ events }],
-        typedSearchAttributes: searchAttributes(target.snapshot),
-      },
-    );
+  async deliver(target: RoutedAutomation, events: ReceivedEvent[], leaders: string[] = []): Promise<void> {
+    await this.client.workflow.signalWithStart<typeof automationWorkflow, [EventsSignalInput]>('automationWorkflow', {
+      workflowId: target.workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ automation: target.snapshot }],
+      signal: eventsSignal,
+      signalArgs: [leaders.length > 0 ? { events, leaders } : { events }],
+      typedSearchAttributes: searchAttributes(target.snapshot),
+    });
   }
 
   /** Sends the automation's new definition to its workflow, starting it so proactive triggers begin counting. */

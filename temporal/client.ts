@@ -16,16 +16,28 @@ export interface TemporalHandle {
 export function createTemporalClient(address: string, namespace: string): TemporalHandle {
   const connection = Connection.lazy({ address, connectTimeout: 5000 });
   const client = new Client({ connection, namespace });
+  // The SDK retries an unanswered call on a timer, and a retry that fires after close() throws from that timer
+  // ("Channel has been shut down"); so close() first lets the checks in flight (each bounded by its deadline) end.
+  const checks = new Set<Promise<unknown>>();
   return {
     client,
     connection,
     namespace,
     address,
     check: async (timeoutMs = 3000) => {
-      await connection.withDeadline(Date.now() + timeoutMs, () =>
+      const call = connection.withDeadline(Date.now() + timeoutMs, () =>
         connection.workflowService.describeNamespace({ namespace }),
       );
+      checks.add(call);
+      try {
+        await call;
+      } finally {
+        checks.delete(call);
+      }
     },
-    close: () => connection.close(),
+    close: async () => {
+      await Promise.allSettled([...checks]);
+      await connection.close();
+    },
   };
 }

@@ -92,6 +92,11 @@ export interface IngestOptions {
    * it matches none of its triggers) would otherwise hold its follower back for 15 minutes.
    */
   waitForLeaders?: boolean;
+  /**
+   * Ids of events received elsewhere that this trigger is never given (they match none of its leaves): they count as
+   * processed, so their followers neither wait for them nor stay parked.
+   */
+  leadersSeen?: readonly string[];
 }
 
 /**
@@ -109,6 +114,11 @@ export function ingest(
   const pass = start(trigger, state, now, newId, options.waitForLeaders ?? true);
   pruneSeen(pass.state, pass.at);
   sweep(pass, 'reactive');
+  for (const id of options.leadersSeen ?? []) {
+    if (hasBeenSeen(pass.state, id, pass.at)) continue;
+    recordSeen(pass.state, id, pass.at);
+    releaseFollowers(pass, id, 0);
+  }
   for (const event of byOccurred(events)) {
     if (IGNORED_EVENTS.has(event.event)) continue;
     if (hasBeenSeen(pass.state, event.id, pass.at) || isParked(pass.state, event.id)) continue;
@@ -203,9 +213,14 @@ function handle(pass: Pass, event: ReceivedEvent, depth: number, lost: boolean):
   }
   pass.firings.push(...evaluateEvent(pass, event));
   recordSeen(state, event.id, at);
-  for (const follower of followersOf(state, event.id)) {
+  releaseFollowers(pass, event.id, depth);
+}
+
+/** Evaluates the parked followers of a processed leader, in `occurred` order (depth-limited). */
+function releaseFollowers(pass: Pass, leaderId: string, depth: number): void {
+  for (const follower of followersOf(pass.state, leaderId)) {
     if (depth + 1 > MAX_FOLLOWER_DEPTH) break;
-    unpark(state, follower.id);
+    unpark(pass.state, follower.id);
     handle(pass, follower, depth + 1, false);
   }
 }

@@ -44,14 +44,16 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
   let automation: AutomationSnapshot = input.automation;
   let state = (input.state as TriggerState | undefined) ?? initialTriggerState(automation.trigger, nowIso());
   const pending: ReceivedEvent[] = [...(input.pending ?? [])];
+  const leaders: string[] = [...(input.leaders ?? [])];
   let incoming: AutomationSnapshot | undefined = input.incoming;
   let stopped: string | undefined = automation.enabled ? undefined : 'disabled';
   let inFlight = 0;
   let firings = 0;
   let lastFiring: Firing | undefined;
 
-  setHandler(eventsSignal, ({ events }) => {
+  setHandler(eventsSignal, ({ events, leaders: seenElsewhere }) => {
     pending.push(...events);
+    leaders.push(...(seenElsewhere ?? []));
   });
   setHandler(definitionSignal, ({ automation: next }) => {
     // Signals can overtake each other across API instances; the newest definition wins.
@@ -119,7 +121,9 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
     const now = nowIso();
     const result =
       pending.length > 0
-        ? ingest(automation.trigger, state, pending.splice(0, pending.length), now, uuid4)
+        ? ingest(automation.trigger, state, pending.splice(0, pending.length), now, uuid4, {
+            leadersSeen: leaders.splice(0, leaders.length),
+          })
         : !woken
           ? onTick(automation.trigger, state, now, uuid4)
           : undefined;
@@ -130,7 +134,7 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(() => inFlight === 0 && allHandlersFinished());
-      await continueAsNew<typeof automationWorkflow>({ automation, state, pending, incoming });
+      await continueAsNew<typeof automationWorkflow>({ automation, state, pending, leaders, incoming });
     }
   }
   await condition(() => inFlight === 0 && allHandlersFinished());

@@ -20,12 +20,19 @@ export interface AutomationWorkflowInput {
   /** Carried over continue-as-new. */
   state?: unknown;
   pending?: ReceivedEvent[];
+  /** Carried over continue-as-new: leaders signalled with events still pending. */
+  leaders?: string[];
   /** A definition signalled but not yet applied when the previous run continued as new. */
   incoming?: AutomationSnapshot;
 }
 
 export interface EventsSignalInput {
   events: ReceivedEvent[];
+  /**
+   * Ids of events that some of `events` follow, which tripwire has received but this automation is not given (they
+   * match none of its triggers): the followers need not wait for them.
+   */
+  leaders?: string[];
 }
 
 export interface DefinitionSignalInput {

@@ -74,7 +74,12 @@ describe('automations', () => {
       actions: [{ type: 'send-pigeon' }],
     });
     expect(unknownAction.status).toBe(422);
-    expect(JSON.stringify(unknownAction.body.error.details)).toMatch(/unknown action type "send-pigeon"/);
+    expect(unknownAction.body.error.details).toContainEqual(
+      expect.objectContaining({
+        path: 'actions[0].type',
+        message: expect.stringMatching(/unknown action type "send-pigeon"/),
+      }),
+    );
   });
 
   it('fires a reactive trigger at its threshold, once per window, with linked action events', async () => {

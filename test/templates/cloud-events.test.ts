@@ -4,6 +4,7 @@ import { caseInsensitiveHeaders } from '../../templates/headers';
 import { renderTemplate, TemplateError } from '../../templates/render';
 
 const TEMPLATE = '{{ body|from_cloud_event(headers) }}';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Parses a message's body the way the webhook receiver does (JSON when it parses, else text). */
 function received(message: Message): { body: unknown; headers: Record<string, string> } {
@@ -38,13 +39,14 @@ const event = new CloudEvent({
 describe('from_cloud_event with the official SDK', () => {
   it('maps a binary-mode event (ce-* headers, data in the body)', () => {
     expect(render(HTTP.binary(event))).toEqual({
-      id: 'evt-1',
+      id: expect.stringMatching(UUID),
       event: 'com.example.order.created',
       occurred: '2024-05-01T10:20:30.000Z',
       resource: { 'prefect.resource.id': 'order-42' },
       payload: {
         data: { order: 42, items: ['a', 'b'] },
         cloudevents: {
+          id: 'evt-1',
           source: '/orders/service',
           specversion: '1.0',
           subject: 'order-42',
@@ -71,10 +73,13 @@ describe('from_cloud_event with the official SDK', () => {
     const { time: _time, ...withoutTime } = plain.toJSON();
     const message = { headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify(withoutTime) };
     expect(render(message)).toEqual({
-      id: 'e2',
+      id: expect.stringMatching(UUID),
       event: 't',
       resource: { 'prefect.resource.id': 'urn:src' },
-      payload: { data: 'hello', cloudevents: { source: 'urn:src', specversion: '1.0', datacontenttype: 'text/plain' } },
+      payload: {
+        data: 'hello',
+        cloudevents: { id: 'e2', source: 'urn:src', specversion: '1.0', datacontenttype: 'text/plain' },
+      },
     });
   });
 
@@ -99,9 +104,25 @@ describe('from_cloud_event with the official SDK', () => {
       headers: { 'content-type': 'application/cloudevents-batch+json; charset=utf-8' },
       body: JSON.stringify([event.toJSON(), second.toJSON()]),
     };
-    const out = render(message) as { id: string; resource: Record<string, string> }[];
-    expect(out.map((e) => e.id)).toEqual(['evt-1', 'evt-2']);
+    const out = render(message) as {
+      id: string;
+      resource: Record<string, string>;
+      payload: { cloudevents: { id: string } };
+    }[];
+    expect(out.map((e) => e.payload.cloudevents.id)).toEqual(['evt-1', 'evt-2']);
+    expect(new Set(out.map((e) => e.id)).size).toBe(2);
     expect(out[1]!.resource['prefect.resource.id']).toBe('/orders/service');
+  });
+
+  it('keeps a UUID id, and derives the same UUID for the same source and id otherwise, so redeliveries dedupe', () => {
+    const uuid = '0190b9c4-1d2e-7f00-8a3b-3c4d5e6f7a8b';
+    expect(render(HTTP.binary(event.cloneWith({ id: uuid })))).toMatchObject({ id: uuid });
+    expect(
+      (render(HTTP.binary(event.cloneWith({ id: uuid }))) as { payload: { cloudevents: object } }).payload.cloudevents,
+    ).not.toHaveProperty('id');
+    const id = (e: CloudEvent<unknown>) => (render(HTTP.binary(e)) as { id: string }).id;
+    expect(id(event)).toBe(id(event.cloneWith({ data: { other: true } })));
+    expect(id(event)).not.toBe(id(event.cloneWith({ source: '/other/service' })));
   });
 
   it('renders output the webhook can parse straight into an event', () => {

@@ -129,6 +129,23 @@ describe('ingest: followers', () => {
     expect(result.state.parked).toEqual([]);
   });
 
+  it('processes a follower at once when its leader was received elsewhere (leadersSeen), and releases parked ones', () => {
+    const root = trigger({ expect: ['some-event'], posture: 'Reactive' });
+    const leader = '00000000-0000-4000-8000-0000000000ee';
+    const follower = someEvent(1, { follows: leader });
+    const told = ingest(root, initialTriggerState(root, START), [follower], at(2), idSource(), {
+      leadersSeen: [leader],
+    });
+    expect(told.firings).toHaveLength(1);
+    expect(told.state.parked).toEqual([]);
+
+    const parked = ingest(root, initialTriggerState(root, START), [follower], at(2), idSource());
+    expect(parked.firings).toEqual([]);
+    const released = ingest(root, parked.state, [], at(3), idSource(), { leadersSeen: [leader] });
+    expect(released.firings.map((firing) => firing.triggering_event!.id)).toEqual([follower.id]);
+    expect(released.state.parked).toEqual([]);
+  });
+
   it('processes an event that follows itself at once', () => {
     const engine = new Engine(anyEvent());
     const event = someEvent(0);
