@@ -12,7 +12,7 @@ export function installTemporalLogging(logger: Logger): void {
   installed = true;
   const sdk = logger.child({ component: 'temporal-sdk' });
   const forward = (level: SdkLogLevel, message: string, meta?: LogMetadata) => {
-    const fields = meta as Record<string, unknown> | undefined;
+    const fields = meta;
     if (level === 'ERROR') sdk.error(message, fields);
     else if (level === 'WARN') sdk.warn(message, fields);
     else if (level === 'INFO') sdk.debug(message, fields);

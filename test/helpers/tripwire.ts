@@ -27,6 +27,10 @@ export interface TestTripwire {
   services: Services;
   /** fetch against the API with the key set; JSON bodies are serialised. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  /** Drains and stops the worker (the API and the router keep running). */
+  stopWorker(): Promise<void>;
+  /** Starts the worker again after stopWorker(). */
+  startWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +76,13 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
         },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       }),
+    stopWorker: async () => {
+      await worker?.stop();
+      worker = undefined;
+    },
+    startWorker: async () => {
+      worker ??= await startWorker(services, { maxCachedWorkflows: 100 });
+    },
     stop: async () => {
       await http.close();
       await worker?.stop();
