@@ -1,7 +1,10 @@
-// Trigger state lives in Temporal, not in tripwire's processes: a compound window half filled survives a worker
-// restart and a restart of the Temporal server itself (persisted with --db-filename), and fires exactly once.
+// Trigger and run state live in Temporal, not in tripwire's processes: a compound window half filled survives a worker
+// restart and a restart of the Temporal server itself (persisted with --db-filename), and fires exactly once; a run
+// waiting out schedule_after survives both too, and runs once.
 import crypto from 'node:crypto';
 import path from 'node:path';
+import { PoolWorker } from '../../deployment-runs/pool-worker';
+import { createLogger } from '../../logging/logger';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { freePort } from '../helpers/ports';
 import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
@@ -49,6 +52,26 @@ async function scenario(tw: TestTripwire, interrupt: () => Promise<void>): Promi
   expect(await firings()).toBe(1);
 }
 
+async function persistentDevServer() {
+  const port = await freePort();
+  const options = {
+    cliPath: process.env.TRIPWIRE_TEST_TEMPORAL_CLI!,
+    port,
+    namespace: 'default',
+    dbFile: path.join(process.env.TRIPWIRE_TEST_TMP!, `durable-${port}.sqlite`),
+    logFile: path.join(process.env.TRIPWIRE_TEST_TMP!, `durable-${port}.log`),
+  };
+  let server: DevServer = await startDevServer(options);
+  return {
+    address: server.address,
+    restart: async () => {
+      await server.stop();
+      server = await startDevServer(options);
+    },
+    stop: () => server.stop(),
+  };
+}
+
 describe('durability of trigger state', () => {
   it('fires once after the worker stops in the middle of an open compound window', async () => {
     const tw = await startTestTripwire();
@@ -64,22 +87,58 @@ describe('durability of trigger state', () => {
   });
 
   it('fires once after the Temporal dev server restarts mid-window (state in --db-filename)', async () => {
-    const port = await freePort();
-    const options = {
-      cliPath: process.env.TRIPWIRE_TEST_TEMPORAL_CLI!,
-      port,
-      namespace: 'default',
-      dbFile: path.join(process.env.TRIPWIRE_TEST_TMP!, `durable-${port}.sqlite`),
-      logFile: path.join(process.env.TRIPWIRE_TEST_TMP!, `durable-${port}.log`),
-    };
-    let server: DevServer = await startDevServer(options);
+    const server = await persistentDevServer();
     const tw = await startTestTripwire({ temporalAddress: server.address });
     try {
-      await scenario(tw, async () => {
-        await server.stop();
-        server = await startDevServer(options);
-      });
+      await scenario(tw, () => server.restart());
     } finally {
+      await tw.stop();
+      await server.stop();
+    }
+  });
+
+  it('runs a deployment once after the worker and the server restart inside its schedule_after window', async () => {
+    const server = await persistentDevServer();
+    const tw = await startTestTripwire({ temporalAddress: server.address });
+    const poolName = `pool-${crypto.randomBytes(4).toString('hex')}`;
+    const pool = new PoolWorker(
+      tw.services.deployments,
+      {
+        address: server.address,
+        namespace: 'default',
+        pool: poolName,
+        pollIntervalMs: 300,
+        nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
+      },
+      createLogger('silent'),
+    );
+    await pool.start();
+    try {
+      const deployed = await tw.api('POST', '/api/deployments', {
+        name: 'durable-run',
+        entrypoint: `${path.resolve(__dirname, '..', 'fixtures', 'flows', 'test-flows.ts')}:echoFlow`,
+        work_pool: { name: poolName },
+      });
+      expect(deployed.status).toBeLessThan(300);
+      const run = await (await tw.api('POST', '/api/deployments/durable-run/runs', { schedule_after: 'PT8S' })).json();
+      expect(run.state.name).toBe('Scheduled');
+      await tw.stopWorker();
+      await server.restart();
+      await tw.startWorker();
+      const done = await eventually(
+        async () => {
+          const current = await (await tw.api('GET', `/api/flow-runs/${run.id}`)).json();
+          return current.state.name === 'Completed' ? current : undefined;
+        },
+        60_000,
+        'the delayed run to complete',
+      );
+      expect(Date.parse(done.start_time)).toBeGreaterThanOrEqual(Date.parse(run.expected_start_time) - 50);
+      expect(done.state_history.filter((s: { name: string }) => s.name === 'Running')).toHaveLength(1);
+      const runs = await (await tw.api('GET', '/api/flow-runs?deployment=durable-run')).json();
+      expect(runs).toHaveLength(1);
+    } finally {
+      await pool.stop();
       await tw.stop();
       await server.stop();
     }
