@@ -1,12 +1,14 @@
 // `npm run bench`: every benchmark, one after another, each printing its numbers and its ratio to a baseline
 // measured in the same run.
 import { benchEvents } from './events';
+import { benchTriggers } from './triggers';
 import { benchWebhooks } from './webhooks';
 
 async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'webhooks') await benchWebhooks();
   if (!only || only === 'events') await benchEvents();
+  if (!only || only === 'triggers') await benchTriggers();
 }
 
 main().catch((error: unknown) => {

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
@@ -34,8 +35,14 @@ import {
 import { automationNameKey } from './search-attributes';
 import { sameTriggerDefinition } from './trigger-compatibility';
 
-const { recordFiring, runAction } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+const { runAction } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
   startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+// Recording a firing is one insert into tripwire's database: as a local activity it runs inside the workflow task
+// that computed the firing, saving a round trip through the Temporal server (about 60 ms) before the actions start.
+const { recordFiring } = proxyLocalActivities<ReturnType<typeof createAutomationActivities>>({
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPrefectYaml } from '../../project/prefect-yaml';
 import { parseTriggerArgs } from '../../project/trigger-args';
-import { PoolWorker } from '../../deployment-runs/pool-worker';
 import { createLogger } from '../../logging/logger';
 import { projectRoot } from '../../runtime/project-root';
 import type { ApiClient } from '../client';
@@ -191,6 +190,8 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     .action(async (options: { pool: string }) => {
       const api = client();
       const logger = createLogger((process.env.LOG_LEVEL as 'info') ?? 'info');
+      // Loaded here: the Temporal worker package takes most of a second to load, which every other verb would pay.
+      const { PoolWorker } = await import('../../deployment-runs/pool-worker');
       const worker = new PoolWorker(
         { list: (pool) => api.request<Deployment[]>('GET', `/api/deployments?work_pool=${encodeURIComponent(pool)}`) },
         {

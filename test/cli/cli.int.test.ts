@@ -1,0 +1,113 @@
+// The `tripwire` CLI as a user runs it (the compiled bin, as a child process) against a running tripwire: webhook
+// management, events, and `tripwire deploy` from the seed's prefect.yaml with --trigger overriding the file.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { FLOW_FILE, makeProject, SEED_PREFECT_YAML } from '../project/fixtures/seed';
+import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'tripwire.js');
+const run = promisify(execFile);
+
+describe('tripwire CLI', () => {
+  let tw: TestTripwire;
+  let project: string;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js'))) {
+      throw new Error('dist/ is missing: run "npm run build" (npm test does)');
+    }
+    tw = await startTestTripwire({ worker: false });
+    project = makeProject({ 'prefect.yaml': SEED_PREFECT_YAML, 'flows/my_flow.ts': FLOW_FILE });
+  });
+  afterAll(async () => {
+    await tw.stop();
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  const cli = async (args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+        cwd: project,
+        env: { ...process.env, TRIPWIRE_API_URL: tw.url, TRIPWIRE_API_KEY: tw.apiKey },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+  const json = async (args: string[]) => {
+    const result = await cli([...args, '-o', 'json']);
+    expect(result).toMatchObject({ code: 0 });
+    return JSON.parse(result.stdout);
+  };
+
+  it('creates, lists, toggles, rotates and deletes a webhook', async () => {
+    const template =
+      '{"event": "model.refreshed", "resource": {"prefect.resource.id": "product.models.{{ body.model }}"}}';
+    const created = await json(['webhook', 'create', 'models', '-t', template, '-d', 'from the CLI']);
+    expect(created).toMatchObject({ name: 'models', description: 'from the CLI', enabled: true, template });
+    expect((await json(['webhook', 'ls'])).map((w: { id: string }) => w.id)).toContain(created.id);
+    expect((await cli(['webhook', 'toggle', created.id])).stdout).toContain('Webhook is now disabled');
+    expect(await json(['webhook', 'get', created.id])).toMatchObject({ enabled: false });
+    // Without --yes and without a terminal to ask on, nothing is rotated.
+    expect((await cli(['webhook', 'rotate', created.id])).code).toBe(1);
+    expect((await json(['webhook', 'get', created.id])).slug).toBe(created.slug);
+    const rotated = await cli(['webhook', 'rotate', created.id, '--yes']);
+    const slug = (await json(['webhook', 'get', created.id])).slug;
+    expect(slug).not.toBe(created.slug);
+    expect(rotated.stdout).toContain(`/hooks/${slug}`);
+    const table = await cli(['webhook', 'ls']);
+    expect(table.stdout).toContain('models');
+    expect((await cli(['webhook', 'delete', created.id])).code).toBe(0);
+    expect((await cli(['webhook', 'get', created.id])).code).toBe(1);
+  });
+
+  it('refuses a template with a syntax error, saying where', async () => {
+    const result = await cli(['webhook', 'create', 'broken', '-t', '{"event": {{ body.a }']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/line 1, column \d+/);
+  });
+
+  it('emits an event and lists it', async () => {
+    expect(
+      (await cli(['events', 'emit', 'cli.said.hello', '--resource', 'cli.resource', '--payload', '{"n": 1}'])).code,
+    ).toBe(0);
+    const listed = await json(['events', 'ls', '--event', 'cli.said.hello']);
+    expect(listed[0]).toMatchObject({
+      event: 'cli.said.hello',
+      resource: { 'prefect.resource.id': 'cli.resource' },
+      payload: { n: 1 },
+    });
+  });
+
+  it('deploys the seed prefect.yaml with its triggers, and --trigger replaces them', async () => {
+    const [deployed] = await json(['deploy']);
+    expect(deployed.name).toBe('my-deployment');
+    expect(deployed.entrypoint).toBe(`${path.join(fs.realpathSync(project), 'flows', 'my_flow.ts')}:myFlow`);
+    expect(deployed.automations.map((a: { name: string }) => a.name)).toEqual([
+      'my-deployment__automation_1',
+      'my-deployment__automation_2',
+      'my-deployment__automation_3',
+    ]);
+
+    const trigger = JSON.stringify({ match: { 'prefect.resource.id': 'other' }, expect: ['other.happened'] });
+    const [replaced] = await json(['deploy', '-n', 'my-deployment', '--trigger', trigger]);
+    expect(replaced.automations).toHaveLength(1);
+    const owned = await (await tw.api('GET', '/api/automations')).json();
+    const mine = owned.filter(
+      (a: { owner_resource: string }) => a.owner_resource === `prefect.deployment.${deployed.id}`,
+    );
+    expect(mine.map((a: { trigger: { expect: string[] } }) => a.trigger.expect)).toEqual([['other.happened']]);
+
+    const bad = await cli(['deploy', '-n', 'my-deployment', '--trigger', '{"expect": ']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Failed to parse trigger/);
+    const after = await (await tw.api('GET', '/api/automations')).json();
+    expect(
+      after.filter((a: { owner_resource: string }) => a.owner_resource === `prefect.deployment.${deployed.id}`),
+    ).toHaveLength(1);
+  });
+});
