@@ -1,5 +1,5 @@
-// Activities of the automation workflow: record a firing as `prefect.automation.triggered` (or `.resolved`), and run
-// one action with its `.action.triggered` then `.executed`/`.failed` events, linked by related resources and
+// Activities of the automation workflow: record firings as `prefect.automation.triggered` (or `.resolved`), and run
+// actions, each with its `.action.triggered` then `.executed`/`.failed` events, linked by related resources and
 // `follows` (Prefect §7.5). Event ids derive from the firing, so a retried activity never duplicates an event.
 import { ApplicationFailure } from '@temporalio/common';
 import { actionSchema } from '../automations/action-schema';
@@ -10,11 +10,6 @@ import type { IngestPipeline } from '../ingest/pipeline';
 import type { Firing } from '../triggers/schema';
 import type { AutomationSnapshot } from '../workflows/messages';
 import { derivedId } from './derived-ids';
-
-export interface RecordFiringInput {
-  automation: AutomationSnapshot;
-  firing: Firing;
-}
 
 export interface RunActionInput {
   automation: AutomationSnapshot;
@@ -28,6 +23,22 @@ export interface RunActionResult {
   invocation: string;
   status: 'executed' | 'failed';
   reason?: string;
+}
+
+/** One firing's actions, run in order. */
+export interface FiringActions {
+  firing: Firing;
+  triggeredEventId: string;
+  actions: { action: unknown; actionIndex: number }[];
+}
+
+/**
+ * What became of one firing's actions: the results of those that ran, and (when one hit an unexpected error) the
+ * index in `actions` to go on from with single, retried runAction calls.
+ */
+export interface FiringActionsResult {
+  results: RunActionResult[];
+  retryFrom?: number;
 }
 
 export interface AutomationActivityDeps extends ExecutorDeps {
@@ -60,26 +71,45 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
     await deps.pipeline.store(deps.pipeline.validate([event], false));
   };
 
-  return {
-    /** Emits the automation's state-change event for `firing`; returns its id. */
-    async recordFiring({ automation, firing }: RecordFiringInput): Promise<{ triggeredEventId: string }> {
-      const resolved = firing.trigger_states.includes('Resolved');
-      const id = derivedId(firing.id, 'state-change');
-      const triggering = firing.triggering_event;
-      await emit({
-        id,
-        occurred: firing.triggered,
-        event: `prefect.automation.${resolved ? 'resolved' : 'triggered'}`,
-        resource: automationResource(automation),
-        related: triggering ? [eventResource(triggering.id, 'triggering-event')] : [],
-        payload: {
-          triggering_labels: firing.triggering_labels,
-          triggering_event: triggering,
-          ...(firing.triggering_value !== undefined ? { triggering_value: firing.triggering_value } : {}),
-        },
-        follows: null,
-      });
-      return { triggeredEventId: id };
+  const activities = {
+    /** Emits the state-change events of `firings` in one write; returns their ids, in order. */
+    async recordFirings({
+      automation,
+      firings,
+    }: {
+      automation: AutomationSnapshot;
+      firings: Firing[];
+    }): Promise<{ triggeredEventIds: string[] }> {
+      const events = firings.map((firing) => stateChangeEvent(automation, firing));
+      await deps.pipeline.store(deps.pipeline.validate(events, true));
+      return { triggeredEventIds: events.map((event) => event.id) };
+    },
+
+    /**
+     * Runs the actions of several firings at once (each firing's in order), so a busy automation needs one activity
+     * per workflow task rather than one per action. An unexpected error stops that firing's list and is reported,
+     * not thrown, so the actions that ran are not run again by a retry of the whole batch.
+     */
+    async runFiringActions({
+      automation,
+      batch,
+    }: {
+      automation: AutomationSnapshot;
+      batch: FiringActions[];
+    }): Promise<FiringActionsResult[]> {
+      return Promise.all(
+        batch.map(async ({ firing, triggeredEventId, actions }) => {
+          const results: RunActionResult[] = [];
+          for (const [position, { action, actionIndex }] of actions.entries()) {
+            try {
+              results.push(await activities.runAction({ automation, firing, action, actionIndex, triggeredEventId }));
+            } catch {
+              return { results, retryFrom: position };
+            }
+          }
+          return { results };
+        }),
+      );
     },
 
     /** Runs one action; an expected failure is recorded and returned, anything else is thrown for a retry. */
@@ -145,5 +175,25 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
         throw error;
       }
     },
+  };
+  return activities;
+}
+
+/** The `prefect.automation.triggered` (or `.resolved`) event of `firing`, with an id derived from it. */
+function stateChangeEvent(automation: AutomationSnapshot, firing: Firing): Event {
+  const resolved = firing.trigger_states.includes('Resolved');
+  const triggering = firing.triggering_event;
+  return {
+    id: derivedId(firing.id, 'state-change'),
+    occurred: firing.triggered,
+    event: `prefect.automation.${resolved ? 'resolved' : 'triggered'}`,
+    resource: automationResource(automation),
+    related: triggering ? [eventResource(triggering.id, 'triggering-event')] : [],
+    payload: {
+      triggering_labels: firing.triggering_labels,
+      triggering_event: triggering,
+      ...(firing.triggering_value !== undefined ? { triggering_value: firing.triggering_value } : {}),
+    },
+    follows: null,
   };
 }

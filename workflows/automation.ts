@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ReceivedEvent } from '../events/schema';
-import type { createAutomationActivities } from '../activities/automations';
+import type { createAutomationActivities, FiringActions } from '../activities/automations';
 import {
   describeState,
   ingest,
@@ -35,13 +35,13 @@ import {
 import { automationNameKey } from './search-attributes';
 import { sameTriggerDefinition } from './trigger-compatibility';
 
-const { runAction } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+const { runAction, runFiringActions } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-// Recording a firing is one insert into tripwire's database: as a local activity it runs inside the workflow task
-// that computed the firing, saving a round trip through the Temporal server (about 60 ms) before the actions start.
-const { recordFiring } = proxyLocalActivities<ReturnType<typeof createAutomationActivities>>({
+// Recording firings is one insert into tripwire's database: as a local activity it runs inside the workflow task
+// that computed them, saving a round trip through the Temporal server (about 60 ms) before the actions start.
+const { recordFirings } = proxyLocalActivities<ReturnType<typeof createAutomationActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -83,22 +83,42 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
     state: describeState(automation.trigger, state),
   }));
 
-  const fire = async (firing: Firing) => {
-    inFlight += 1;
-    firings += 1;
-    lastFiring = firing;
+  // Every firing of one evaluation goes out together: one local activity records them, one activity runs all their
+  // actions (each firing's in order), so a busy automation costs Temporal a few history events per batch, not per
+  // action. An action that failed unexpectedly is retried on its own, from where its firing's list stopped.
+  const fireAll = async (batch: Firing[]) => {
+    inFlight += batch.length;
+    firings += batch.length;
+    lastFiring = batch[batch.length - 1];
     try {
       const snapshot = automation;
-      const { triggeredEventId } = await recordFiring({ automation: snapshot, firing });
-      const resolved = firing.trigger_states.includes('Resolved');
-      const actions = resolved ? snapshot.actions_on_resolve : [...snapshot.actions, ...snapshot.actions_on_trigger];
-      for (const [index, action] of actions.entries()) {
-        await runAction({ automation: snapshot, firing, action, actionIndex: index, triggeredEventId });
+      const { triggeredEventIds } = await recordFirings({ automation: snapshot, firings: batch });
+      const work: FiringActions[] = batch
+        .map((firing, index) => {
+          const resolved = firing.trigger_states.includes('Resolved');
+          const actions = resolved
+            ? snapshot.actions_on_resolve
+            : [...snapshot.actions, ...snapshot.actions_on_trigger];
+          return {
+            firing,
+            triggeredEventId: triggeredEventIds[index]!,
+            actions: actions.map((action, actionIndex) => ({ action, actionIndex })),
+          };
+        })
+        .filter((item) => item.actions.length > 0);
+      if (work.length === 0) return;
+      const outcomes = await runFiringActions({ automation: snapshot, batch: work });
+      for (const [index, outcome] of outcomes.entries()) {
+        if (outcome.retryFrom === undefined) continue;
+        const { firing, triggeredEventId, actions } = work[index]!;
+        for (const { action, actionIndex } of actions.slice(outcome.retryFrom)) {
+          await runAction({ automation: snapshot, firing, action, actionIndex, triggeredEventId });
+        }
       }
     } catch (error) {
-      log.error('firing failed', { firing: firing.id, error: String(error) });
+      log.error('firing failed', { firings: batch.map((firing) => firing.id), error: String(error) });
     } finally {
-      inFlight -= 1;
+      inFlight -= batch.length;
     }
   };
 
@@ -136,7 +156,7 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
           : undefined;
     if (result) {
       state = result.state;
-      for (const firing of result.firings) void fire(firing);
+      if (result.firings.length > 0) void fireAll(result.firings);
     }
 
     if (workflowInfo().continueAsNewSuggested) {
