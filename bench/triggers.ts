@@ -256,7 +256,9 @@ export async function benchTriggers(): Promise<void> {
   try {
     if (process.env.BENCH_TRIGGERS !== 'latency') {
       const rows = await throughput(server.address);
-      process.stdout.write('\ntriggers: matching events into trigger workflows (SQLite, embedded Temporal dev server)\n');
+      process.stdout.write(
+        '\ntriggers: matching events into trigger workflows (SQLite, embedded Temporal dev server)\n',
+      );
       table(rows);
     }
     const latencyRows = await latency(server.address);
