@@ -3,11 +3,9 @@
 // waiting out schedule_after survives both too, and runs once.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { PoolWorker } from '../../deployment-runs/pool-worker';
-import { createLogger } from '../../logging/logger';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { freePort } from '../helpers/ports';
-import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+import { eventually, startTestPool, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const compoundAll = (resource: string) => ({
   name: `durable-${crypto.randomBytes(3).toString('hex')}`,
@@ -100,19 +98,7 @@ describe('durability of trigger state', () => {
   it('runs a deployment once after the worker and the server restart inside its schedule_after window', async () => {
     const server = await persistentDevServer();
     const tw = await startTestTripwire({ temporalAddress: server.address });
-    const poolName = `pool-${crypto.randomBytes(4).toString('hex')}`;
-    const pool = new PoolWorker(
-      tw.services.deployments,
-      {
-        address: server.address,
-        namespace: 'default',
-        pool: poolName,
-        pollIntervalMs: 300,
-        nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
-      },
-      createLogger('silent'),
-    );
-    await pool.start();
+    const { pool, name: poolName } = await startTestPool(tw, server.address);
     try {
       const deployed = await tw.api('POST', '/api/deployments', {
         name: 'durable-run',

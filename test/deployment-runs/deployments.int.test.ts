@@ -2,9 +2,8 @@
 // cancellation window, failure, and the flow-run state events that let triggers chain.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { PoolWorker } from '../../deployment-runs/pool-worker';
-import { createLogger } from '../../logging/logger';
-import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+import type { PoolWorker } from '../../deployment-runs/pool-worker';
+import { eventually, startTestPool, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const FLOWS = path.resolve(__dirname, '..', 'fixtures', 'flows', 'test-flows.ts');
 
@@ -22,22 +21,11 @@ interface FlowRun {
 describe('deployments and flow runs', () => {
   let tw: TestTripwire;
   let pool: PoolWorker;
-  const poolName = `pool-${crypto.randomBytes(4).toString('hex')}`;
+  let poolName: string;
 
   beforeAll(async () => {
     tw = await startTestTripwire();
-    pool = new PoolWorker(
-      tw.services.deployments,
-      {
-        address: process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!,
-        namespace: 'default',
-        pool: poolName,
-        pollIntervalMs: 300,
-        nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
-      },
-      createLogger('silent'),
-    );
-    await pool.start();
+    ({ pool, name: poolName } = await startTestPool(tw));
   });
   afterAll(async () => {
     await pool.stop();

@@ -2,8 +2,10 @@
 // task queue of its own (so workers of other test files never take its tasks), the worker, the router and the HTTP
 // server on a free port.
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { Dialect } from '../../db/connect';
 import { loadConfig } from '../../config/env';
+import { PoolWorker } from '../../deployment-runs/pool-worker';
 import { createLogger } from '../../logging/logger';
 import { buildApp, listen, type RunningHttpServer } from '../../runtime/http-server';
 import { openServices, type Services } from '../../runtime/services';
@@ -111,4 +113,25 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Starts a pool worker with a fresh pool name for `tw`'s deployments, polling for changes every 300 ms. */
+export async function startTestPool(
+  tw: TestTripwire,
+  address = process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!,
+): Promise<{ pool: PoolWorker; name: string }> {
+  const name = `pool-${crypto.randomBytes(4).toString('hex')}`;
+  const pool = new PoolWorker(
+    tw.services.deployments,
+    {
+      address,
+      namespace: 'default',
+      pool: name,
+      pollIntervalMs: 300,
+      nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
+    },
+    createLogger('silent'),
+  );
+  await pool.start();
+  return { pool, name };
 }
