@@ -35,15 +35,22 @@ import {
 import { automationNameKey } from './search-attributes';
 import { sameTriggerDefinition } from './trigger-compatibility';
 
-const { runAction, runFiringActions } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+const { runAction } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry,
+});
+// A batch runs each firing's actions one after another, and a call-webhook may take up to a minute: a retry of a
+// timed-out batch would run again what already ran, so the batch gets room for several slow actions.
+const { runFiringActions } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+  startToCloseTimeout: '15 minutes',
+  retry,
 });
 // Recording firings is one insert into tripwire's database: as a local activity it runs inside the workflow task
 // that computed them, saving a round trip through the Temporal server (about 60 ms) before the actions start.
 const { recordFirings } = proxyLocalActivities<ReturnType<typeof createAutomationActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry,
 });
 
 /** Runs one automation until it is disabled or deleted. */
