@@ -207,6 +207,17 @@ export class EventRepository {
     }
   }
 
+  /** Holds entries back until `availableAt` without counting a failed attempt (a follower waiting for its leader). */
+  async postponeOutbox(eventIds: string[], availableAt: string): Promise<void> {
+    for (const part of chunks(eventIds, 500)) {
+      await this.db
+        .updateTable('event_outbox')
+        .set({ available_at: availableAt })
+        .where('event_id', 'in', part)
+        .execute();
+    }
+  }
+
   /** Returns how many events wait in the outbox, for health and benchmarks. */
   async outboxSize(): Promise<number> {
     const row = await this.db

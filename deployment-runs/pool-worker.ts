@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DeploymentRecord } from '../db/deployments';
 import type { Logger } from '../logging/logger';
-import { installTemporalLogging } from '../temporal/runtime-logging';
+import { installTemporalLogging, sdkLogger } from '../temporal/runtime-logging';
 import { entrypointExport, entrypointFile } from './entrypoints';
 
 /** Where a pool worker learns the pool's deployments: the database in-process, or the REST API from the CLI. */
@@ -130,7 +130,8 @@ export class PoolWorker {
         resolve.modules = [...(resolve.modules ?? ['node_modules']), nodeModules];
         return { ...config, resolve };
       },
-      logger: quietBundlerLogger,
+      // webpack's report of each bundle goes to tripwire's log at debug; its warnings and errors still show.
+      logger: sdkLogger(this.logger),
     });
   }
 
@@ -154,6 +155,3 @@ export class PoolWorker {
     );
   }
 }
-
-/** webpack's report of each bundle is noise in tripwire's log; its warnings and errors still show. */
-const quietBundlerLogger = new DefaultLogger('WARN');

@@ -100,20 +100,22 @@ export class EventRouter {
     await this.registry.refresh();
 
     const leaders = await this.leadersOf(due.map((entry) => entry.event));
-    const waiting = due.filter(
-      (entry) =>
-        hasLeader(entry.event) &&
-        !leaders.has(entry.event.follows) &&
-        now.getTime() - Date.parse(entry.event.received) < FOLLOWER_LOOKBACK_MS,
+    const waiting = new Set(
+      due.filter(
+        (entry) =>
+          hasLeader(entry.event) &&
+          !leaders.has(entry.event.follows) &&
+          now.getTime() - Date.parse(entry.event.received) < FOLLOWER_LOOKBACK_MS,
+      ),
     );
-    if (waiting.length > 0) {
-      await this.events.retryOutbox(
-        waiting.map((entry) => entry.event.id),
+    if (waiting.size > 0) {
+      // Waiting is not failing: the attempts that set the backoff after a failed delivery stay as they are.
+      await this.events.postponeOutbox(
+        [...waiting].map((entry) => entry.event.id),
         new Date(now.getTime() + LEADER_RECHECK_MS).toISOString(),
-        'waiting for the event it follows',
       );
     }
-    const entries = due.filter((entry) => !waiting.includes(entry));
+    const entries = due.filter((entry) => !waiting.has(entry));
 
     const groups = new Map<string, { target: RoutedAutomation; events: ReceivedEvent[]; leaders: Set<string> }>();
     const targetsOf = new Map<string, string[]>();

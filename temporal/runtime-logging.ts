@@ -1,32 +1,37 @@
 // The Temporal SDK logs every worker state change and webpack's whole bundle report at INFO to the console. tripwire
 // routes the SDK's log through its own logger instead, one level down (SDK INFO is tripwire debug), so the log stays
 // readable and its redaction applies.
-import { type LogLevel as SdkLogLevel, type LogMetadata, Runtime } from '@temporalio/worker';
+import { type LogLevel as SdkLogLevel, type Logger as SdkLogger, type LogMetadata, Runtime } from '@temporalio/worker';
 import type { Logger } from '../logging/logger';
 
 let installed = false;
 
-/** Installs the SDK runtime with `logger`, once per process; later calls (and calls after the SDK made its own runtime) do nothing. */
+/** Returns an SDK logger writing to `logger`: SDK warnings and errors as such, SDK info as debug, the rest dropped. */
+export function sdkLogger(logger: Logger): SdkLogger {
+  const sdk = logger.child({ component: 'temporal-sdk' });
+  const log = (level: SdkLogLevel, message: string, meta?: LogMetadata) => {
+    if (level === 'ERROR') sdk.error(message, meta);
+    else if (level === 'WARN') sdk.warn(message, meta);
+    else if (level === 'INFO') sdk.debug(message, meta);
+  };
+  return {
+    log,
+    trace: () => undefined,
+    debug: () => undefined,
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
+
+/** Installs the SDK runtime with `logger`, once per process; calls after the first (or after the SDK made its own
+ * runtime) do nothing. */
 export function installTemporalLogging(logger: Logger): void {
   if (installed) return;
   installed = true;
-  const sdk = logger.child({ component: 'temporal-sdk' });
-  const forward = (level: SdkLogLevel, message: string, meta?: LogMetadata) => {
-    const fields = meta;
-    if (level === 'ERROR') sdk.error(message, fields);
-    else if (level === 'WARN') sdk.warn(message, fields);
-    else if (level === 'INFO') sdk.debug(message, fields);
-  };
   try {
     Runtime.install({
-      logger: {
-        log: forward,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: (message, meta) => forward('INFO', message, meta),
-        warn: (message, meta) => forward('WARN', message, meta),
-        error: (message, meta) => forward('ERROR', message, meta),
-      },
+      logger: sdkLogger(logger),
       // The Rust core logs on its own (a poll retried while Temporal is away is a WARN); forward it here too.
       telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } },
     });
