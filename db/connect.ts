@@ -5,6 +5,8 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { withStatementCache } from './statement-cache';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer';
 import type { Database } from './tables';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -14,6 +16,11 @@ export interface Db {
   readonly dialect: Dialect;
   /** Where the data lives, for start-up messages (a file path, or the URL without its password). */
   readonly location: string;
+  /**
+   * SQLite only: a number that changes whenever another connection (another process) commits, so an in-process
+   * cache can tell that what it holds may be stale. Undefined for PostgreSQL, where nothing is cached.
+   */
+  readonly dataVersion?: () => number;
   /** Resolves when a trivial query succeeds; rejects with the driver's error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -40,11 +47,19 @@ export function openDb(options: { databaseUrl?: string; dataDir: string }): Db {
   database.pragma('foreign_keys = ON');
   // Event-name and resource filters are case-sensitive globs; LIKE must be too (PostgreSQL's already is).
   database.pragma('case_sensitive_like = ON');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return wrap(kysely, 'sqlite', file);
+  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = startWalCheckpointer(file);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const dataVersion = database.prepare('pragma data_version').pluck();
+  return { ...wrap(kysely, 'sqlite', file, () => checkpointer.stop()), dataVersion: () => dataVersion.get() as number };
 }
 
-function wrap(kysely: Kysely<Database>, dialect: Dialect, location: string): Db {
+function wrap(
+  kysely: Kysely<Database>,
+  dialect: Dialect,
+  location: string,
+  beforeClose: () => Promise<void> = async () => undefined,
+): Db {
   return {
     kysely,
     dialect,
@@ -52,7 +67,10 @@ function wrap(kysely: Kysely<Database>, dialect: Dialect, location: string): Db 
     ping: async () => {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      await beforeClose();
+      await kysely.destroy();
+    },
   };
 }
 

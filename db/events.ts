@@ -44,23 +44,10 @@ export class EventRepository {
   async insert(events: ReceivedEvent[], route: ReadonlySet<string> = new Set()): Promise<ReceivedEvent[]> {
     if (events.length === 0) return [];
     return this.db.transaction().execute(async (tx) => {
-      const existing = new Set(
-        (
-          await tx
-            .selectFrom('events')
-            .select('id')
-            .where(
-              'id',
-              'in',
-              events.map((e) => e.id),
-            )
-            .execute()
-        ).map((row) => row.id),
-      );
-      const fresh = dedupeById(events.filter((e) => !existing.has(e.id)));
-      if (fresh.length === 0) return [];
-      for (const chunk of chunks(fresh, 200)) {
-        await tx
+      const fresh: ReceivedEvent[] = [];
+      for (const chunk of chunks(dedupeById(events), 200)) {
+        // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
+        const inserted = await tx
           .insertInto('events')
           .values(
             chunk.map((e) => ({
@@ -72,8 +59,14 @@ export class EventRepository {
               body: JSON.stringify(e),
             })),
           )
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
           .execute();
-        const related = chunk.flatMap((e) =>
+        if (inserted.length === 0) continue;
+        const ids = new Set(inserted.map((row) => row.id));
+        const stored = inserted.length === chunk.length ? chunk : chunk.filter((e) => ids.has(e.id));
+        fresh.push(...stored);
+        const related = stored.flatMap((e) =>
           e.related.map((r) => ({
             event_id: e.id,
             resource_id: r['prefect.resource.id'] ?? '',
@@ -81,7 +74,7 @@ export class EventRepository {
           })),
         );
         for (const part of chunks(related, 300)) await tx.insertInto('event_resources').values(part).execute();
-        const outbox = chunk
+        const outbox = stored
           .filter((e) => route.has(e.id))
           .map((e) => ({
             event_id: e.id,

@@ -26,17 +26,30 @@ export type WebhookChanges = Partial<
   Pick<WebhookRecord, 'name' | 'description' | 'template' | 'enabled' | 'slug' | 'verification'>
 >;
 
-/** CRUD over the webhooks table. */
+/** How many webhooks the slug cache holds; past that it starts afresh. */
+const SLUG_CACHE_SIZE = 10_000;
+
+/**
+ * CRUD over the webhooks table. On SQLite, lookups by slug are served from memory: this repository's own writes
+ * empty the cache, and so does any commit by another process (the database's data version changes), so a rotated
+ * slug stops working at once either way. On PostgreSQL, where other instances write, every lookup asks the database.
+ */
 export class WebhookRepository {
   private readonly db: Kysely<Database>;
+  private readonly bySlug = new Map<string, WebhookRecord>();
+  private cachedVersion: number | undefined;
+  /** Bumped by every write, so a lookup that overlapped one does not cache what it read before it. */
+  private generation = 0;
 
-  constructor(handle: Db) {
+  constructor(private readonly handle: Db) {
     this.db = handle.kysely;
   }
 
   async create(record: WebhookRecord): Promise<WebhookRecord> {
-    await this.db.insertInto('webhooks').values(toRow(record)).execute();
-    return record;
+    return this.writing(async () => {
+      await this.db.insertInto('webhooks').values(toRow(record)).execute();
+      return record;
+    });
   }
 
   async list(): Promise<WebhookRecord[]> {
@@ -49,9 +62,40 @@ export class WebhookRepository {
     return row ? fromRow(row) : undefined;
   }
 
+  /** Returns the webhook behind `slug`. The record may be shared with other callers: do not modify it. */
   async getBySlug(slug: string): Promise<WebhookRecord | undefined> {
+    const version = this.handle.dataVersion?.();
+    if (version === undefined) return this.queryBySlug(slug);
+    if (version !== this.cachedVersion) {
+      this.bySlug.clear();
+      this.cachedVersion = version;
+    }
+    const cached = this.bySlug.get(slug);
+    if (cached) return cached;
+    const generation = this.generation;
+    const record = await this.queryBySlug(slug);
+    // Unknown slugs are not cached: guessing them must not fill memory.
+    if (record && generation === this.generation && version === this.cachedVersion) {
+      if (this.bySlug.size >= SLUG_CACHE_SIZE) this.bySlug.clear();
+      this.bySlug.set(slug, record);
+    }
+    return record;
+  }
+
+  private async queryBySlug(slug: string): Promise<WebhookRecord | undefined> {
     const row = await this.db.selectFrom('webhooks').selectAll().where('slug', '=', slug).executeTakeFirst();
     return row ? fromRow(row) : undefined;
+  }
+
+  private async writing<T>(write: () => Promise<T>): Promise<T> {
+    this.generation += 1;
+    this.bySlug.clear();
+    try {
+      return await write();
+    } finally {
+      this.generation += 1;
+      this.bySlug.clear();
+    }
   }
 
   /** Applies `changes` and stamps `updated`; returns the new record, or undefined when `id` is unknown. */
@@ -65,14 +109,16 @@ export class WebhookRepository {
     if (changes.verification !== undefined) {
       set.verification = changes.verification === null ? null : JSON.stringify(changes.verification);
     }
-    const result = await this.db.updateTable('webhooks').set(set).where('id', '=', id).executeTakeFirst();
+    const result = await this.writing(() =>
+      this.db.updateTable('webhooks').set(set).where('id', '=', id).executeTakeFirst(),
+    );
     if (Number(result.numUpdatedRows) === 0) return undefined;
     return this.get(id);
   }
 
   /** Returns true when a webhook was deleted. */
   async delete(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
+    const result = await this.writing(() => this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst());
     return Number(result.numDeletedRows) > 0;
   }
 }

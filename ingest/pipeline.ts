@@ -2,6 +2,7 @@
 // automation events): validate → stamp → store (with its outbox row when a trigger may want it) → wake the router.
 import crypto from 'node:crypto';
 import type { EventRepository } from '../db/events';
+import { fastParseEventInput } from '../events/fast-parse';
 import { uuid7 } from '../events/ids';
 import { GroupCommit } from './group-commit';
 import { type Event, type EventLimits, formatIssues, makeEventSchemas, type ReceivedEvent } from '../events/schema';
@@ -73,7 +74,8 @@ export class IngestPipeline {
     const issues: ValidationIssue[] = [];
     const events: Event[] = [];
     inputs.forEach((input, index) => {
-      const parsed = this.schemas.eventInput.safeParse(input);
+      const fast = fastParseEventInput(input, this.deps.limits);
+      const parsed = fast ? { success: true as const, data: fast } : this.schemas.eventInput.safeParse(input);
       if (!parsed.success) {
         for (const issue of formatIssues(parsed.error)) {
           issues.push({

@@ -1,4 +1,5 @@
-import { WebhookRepository } from '../../db/webhooks';
+import { openDb } from '../../db/connect';
+import { type WebhookRecord, WebhookRepository } from '../../db/webhooks';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
 
 describe.each(DIALECTS)('WebhookRepository on %s', (dialect) => {
@@ -45,5 +46,37 @@ describe.each(DIALECTS)('WebhookRepository on %s', (dialect) => {
     expect(await webhooks.delete(record.id)).toBe(true);
     expect(await webhooks.delete(record.id)).toBe(false);
     expect(await webhooks.list()).toEqual([]);
+  });
+
+  it('stops serving a slug at once when it changes, here or through another connection', async () => {
+    const record: WebhookRecord = {
+      id: '0d1c9a52-7b1e-4a43-8a8f-4f2f0a2b7c19',
+      name: 'cached',
+      description: '',
+      template: '{}',
+      enabled: true,
+      slug: 'slug-cached',
+      verification: null,
+      created: '2026-01-01T00:00:00.000Z',
+      updated: '2026-01-01T00:00:00.000Z',
+    };
+    await webhooks.create(record);
+    expect(await webhooks.getBySlug('slug-cached')).toEqual(record);
+    expect(await webhooks.getBySlug('slug-cached')).toEqual(record); // now served from the cache on SQLite
+
+    // Another process rotating the slug (its own connection to the same database).
+    const other = openDb({ databaseUrl: t.databaseUrl, dataDir: t.dataDir });
+    try {
+      await new WebhookRepository(other).update(record.id, { slug: 'slug-rotated' }, '2026-01-02T00:00:00.000Z');
+    } finally {
+      await other.close();
+    }
+    expect(await webhooks.getBySlug('slug-cached')).toBeUndefined();
+    expect(await webhooks.getBySlug('slug-rotated')).toMatchObject({ id: record.id, slug: 'slug-rotated' });
+
+    await webhooks.update(record.id, { enabled: false }, '2026-01-03T00:00:00.000Z');
+    expect(await webhooks.getBySlug('slug-rotated')).toMatchObject({ enabled: false });
+    await webhooks.delete(record.id);
+    expect(await webhooks.getBySlug('slug-rotated')).toBeUndefined();
   });
 });
