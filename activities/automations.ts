@@ -25,18 +25,19 @@ export interface RunActionResult {
   reason?: string;
 }
 
-/** One firing's actions, run in order. */
-export interface FiringActions {
+/** One firing and the actions it runs, in order. */
+export interface FiringWork {
   firing: Firing;
-  triggeredEventId: string;
   actions: { action: unknown; actionIndex: number }[];
 }
 
 /**
- * What became of one firing's actions: the results of those that ran, and (when one hit an unexpected error) the
- * index in `actions` to go on from with single, retried runAction calls.
+ * What became of one firing: the id of its `prefect.automation.triggered` (or `.resolved`) event, the results of the
+ * actions that ran, and (when one hit an unexpected error) the index in `actions` to go on from with single, retried
+ * runAction calls.
  */
-export interface FiringActionsResult {
+export interface FiringResult {
+  triggeredEventId: string;
   results: RunActionResult[];
   retryFrom?: number;
 }
@@ -72,111 +73,114 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
   };
 
   const activities = {
-    /** Emits the state-change events of `firings` in one write; returns their ids, in order. */
-    async recordFirings({
-      automation,
-      firings,
-    }: {
-      automation: AutomationSnapshot;
-      firings: Firing[];
-    }): Promise<{ triggeredEventIds: string[] }> {
-      const events = firings.map((firing) => stateChangeEvent(automation, firing));
-      await deps.pipeline.store(deps.pipeline.validate(events, true));
-      return { triggeredEventIds: events.map((event) => event.id) };
-    },
-
     /**
-     * Runs the actions of several firings at once (each firing's in order), so a busy automation needs one activity
-     * per workflow task rather than one per action. An unexpected error stops that firing's list and is reported,
-     * not thrown, so the actions that ran are not run again by a retry of the whole batch.
+     * Records several firings in one write, then runs their actions at once (each firing's in order): a busy
+     * automation needs one activity per workflow task, not one per action, and the workflow task that computed the
+     * firings completes without waiting for the write. An unexpected error stops that firing's list and is
+     * reported, not thrown, so the actions that ran are not run again by a retry of the whole batch; the events'
+     * ids derive from the firings, so a retry does not record them twice.
      */
-    async runFiringActions({
+    async runFirings({
       automation,
       batch,
     }: {
       automation: AutomationSnapshot;
-      batch: FiringActions[];
-    }): Promise<FiringActionsResult[]> {
+      batch: FiringWork[];
+    }): Promise<FiringResult[]> {
+      const recorded = batch.map(({ firing }) => stateChangeEvent(automation, firing));
+      // Each firing's first action is announced in the same write, so no action waits for two commits to start.
+      const announced = batch.flatMap(({ firing, actions: [first] }, index) =>
+        first ? [actionTriggeredEvent({ automation, firing, ...first, triggeredEventId: recorded[index]!.id })] : [],
+      );
+      await deps.pipeline.store(deps.pipeline.validate([...recorded, ...announced], true));
       return Promise.all(
-        batch.map(async ({ firing, triggeredEventId, actions }) => {
+        batch.map(async ({ firing, actions }, index) => {
+          const triggeredEventId = recorded[index]!.id;
           const results: RunActionResult[] = [];
           for (const [position, { action, actionIndex }] of actions.entries()) {
             try {
-              results.push(await activities.runAction({ automation, firing, action, actionIndex, triggeredEventId }));
+              results.push(await run({ automation, firing, action, actionIndex, triggeredEventId }, position === 0));
             } catch {
-              return { results, retryFrom: position };
+              return { triggeredEventId, results, retryFrom: position };
             }
           }
-          return { results };
+          return { triggeredEventId, results };
         }),
       );
     },
 
     /** Runs one action; an expected failure is recorded and returned, anything else is thrown for a retry. */
     async runAction(input: RunActionInput): Promise<RunActionResult> {
-      const { automation, firing, actionIndex, triggeredEventId } = input;
-      const invocation = derivedId(firing.id, 'action', String(actionIndex));
-      const parsed = actionSchema.safeParse(input.action);
-      const actionType =
-        typeof (input.action as { type?: unknown })?.type === 'string'
-          ? (input.action as { type: string }).type
-          : 'unknown';
-      const triggering: ReceivedEvent | null = firing.triggering_event;
-      const links = [
-        eventResource(triggeredEventId, 'automation-triggered-event'),
-        ...(triggering ? [eventResource(triggering.id, 'triggering-event')] : []),
-      ];
-      const basePayload = { action_index: actionIndex, action_type: actionType, invocation };
-      const triggeredId = derivedId(invocation, 'triggered');
-      await emit({
-        id: triggeredId,
-        occurred: firing.triggered,
-        event: 'prefect.automation.action.triggered',
-        resource: automationResource(automation),
-        related: links,
-        payload: basePayload,
-        follows: triggering && withinFiveMinutes(triggering.occurred, firing.triggered) ? triggering.id : null,
-      });
-
-      const finish = async (
-        status: 'executed' | 'failed',
-        related: RelatedResource[],
-        details: Record<string, unknown>,
-      ) => {
-        await emit({
-          id: derivedId(invocation, status),
-          occurred: new Date().toISOString(),
-          event: `prefect.automation.action.${status}`,
-          resource: automationResource(automation),
-          related: [...related, ...links],
-          payload: { ...basePayload, ...details },
-          follows: triggeredId,
-        });
-      };
-
-      try {
-        if (!parsed.success)
-          throw new ActionFailed(`Invalid action: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-        const result = await executeAction(
-          deps,
-          parsed.data,
-          { automation, firing },
-          `automation ${automation.id}, action ${actionIndex}, invocation ${invocation}`,
-        );
-        await finish('executed', result.related, result.details);
-        return { invocation, status: 'executed' };
-      } catch (error) {
-        if (error instanceof ActionFailed) {
-          await finish('failed', error.related, { ...error.details, reason: error.reason });
-          return { invocation, status: 'failed', reason: error.reason };
-        }
-        if (error instanceof Error && error.name === 'ZodError')
-          throw ApplicationFailure.nonRetryable(error.message, 'InvalidAction');
-        throw error;
-      }
+      return run(input, false);
     },
   };
+
+  /** Runs one action; `announced` when its `.action.triggered` event is already stored. */
+  const run = async (input: RunActionInput, announced: boolean): Promise<RunActionResult> => {
+    const { automation, firing, actionIndex } = input;
+    const parsed = actionSchema.safeParse(input.action);
+    const triggered = actionTriggeredEvent(input);
+    const { invocation } = triggered.payload as { invocation: string };
+    if (!announced) await emit(triggered);
+
+    const finish = async (
+      status: 'executed' | 'failed',
+      related: RelatedResource[],
+      details: Record<string, unknown>,
+    ) => {
+      await emit({
+        id: derivedId(invocation, status),
+        occurred: new Date().toISOString(),
+        event: `prefect.automation.action.${status}`,
+        resource: automationResource(automation),
+        related: [...related, ...triggered.related],
+        payload: { ...triggered.payload, ...details },
+        follows: triggered.id,
+      });
+    };
+
+    try {
+      if (!parsed.success)
+        throw new ActionFailed(`Invalid action: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      const result = await executeAction(
+        deps,
+        parsed.data,
+        { automation, firing },
+        `automation ${automation.id}, action ${actionIndex}, invocation ${invocation}`,
+      );
+      await finish('executed', result.related, result.details);
+      return { invocation, status: 'executed' };
+    } catch (error) {
+      if (error instanceof ActionFailed) {
+        await finish('failed', error.related, { ...error.details, reason: error.reason });
+        return { invocation, status: 'failed', reason: error.reason };
+      }
+      if (error instanceof Error && error.name === 'ZodError')
+        throw ApplicationFailure.nonRetryable(error.message, 'InvalidAction');
+      throw error;
+    }
+  };
   return activities;
+}
+
+/** The `prefect.automation.action.triggered` event of one action of a firing, with an id derived from both. */
+function actionTriggeredEvent({ automation, firing, action, actionIndex, triggeredEventId }: RunActionInput): Event {
+  const invocation = derivedId(firing.id, 'action', String(actionIndex));
+  const actionType =
+    typeof (action as { type?: unknown })?.type === 'string' ? (action as { type: string }).type : 'unknown';
+  const triggering: ReceivedEvent | null = firing.triggering_event;
+  return {
+    id: derivedId(invocation, 'triggered'),
+    occurred: firing.triggered,
+    event: 'prefect.automation.action.triggered',
+    resource: automationResource(automation),
+    related: [
+      eventResource(triggeredEventId, 'automation-triggered-event'),
+      ...(triggering ? [eventResource(triggering.id, 'triggering-event')] : []),
+    ],
+    payload: { action_index: actionIndex, action_type: actionType, invocation },
+    follows: triggering && withinFiveMinutes(triggering.occurred, firing.triggered) ? triggering.id : null,
+  };
 }
 
 /** The `prefect.automation.triggered` (or `.resolved`) event of `firing`, with an id derived from it. */

@@ -3,7 +3,8 @@
 // event takes from its 204 to its action running (p50, p99) at a steady 100 events/s. The baseline of each table is
 // measured in the same run: storing the same events with no automation at all.
 import crypto from 'node:crypto';
-import http from 'node:http';
+import { fork } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Event } from '../events/schema';
 import { buildApp, listen } from '../runtime/http-server';
@@ -11,6 +12,7 @@ import { projectRoot } from '../runtime/project-root';
 import { startWorker } from '../runtime/worker';
 import { defaultCliPath, startDevServer } from '../temporal/dev-server';
 import { benchServices, fmt, table } from './harness';
+import type { LatencyMessage, LatencyRun } from './latency-client';
 
 const EVENTS = Number(process.env.BENCH_TRIGGER_EVENTS ?? 5000);
 const KEYS = Number(process.env.BENCH_FOR_EACH_KEYS ?? 10_000);
@@ -37,6 +39,7 @@ async function startBenchTripwire(address: string) {
   return {
     services,
     api,
+    url: server.url,
     stop: async () => {
       await server.close();
       await services.router.stop();
@@ -191,22 +194,28 @@ async function throughput(address: string): Promise<(string | number)[][]> {
   return rows;
 }
 
-/** Sends RATE events/s over HTTP for LATENCY_SECONDS; each fires a call-webhook action to a local sink. */
+/**
+ * Sends RATE events/s over HTTP for LATENCY_SECONDS from another process; each fires a call-webhook action back to
+ * it. The sender and receiver live outside tripwire's process so that their work is not charged to tripwire.
+ */
 async function latency(address: string): Promise<(string | number)[][]> {
-  const accepted = new Map<string, number>();
-  const arrived = new Map<string, number>();
-  const sink = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      arrived.set(body.trim(), performance.now());
-      res.end('ok');
-    });
+  const client = fork(path.join(__dirname, 'latency-client.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const messages: LatencyMessage[] = [];
+  let notify: (() => void) | undefined;
+  client.on('message', (message) => {
+    messages.push(message as LatencyMessage);
+    notify?.();
   });
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/`;
+  const next = async (): Promise<LatencyMessage> => {
+    while (messages.length === 0) await new Promise<void>((resolve) => (notify = resolve));
+    const message = messages.shift()!;
+    if (message.type === 'failed') throw new Error(`bench: the latency client failed: ${message.error}`);
+    return message;
+  };
   const tw = await startBenchTripwire(address);
   try {
+    const sink = await next();
+    if (sink.type !== 'sink') throw new Error('bench: the latency client did not start its sink');
     await tw.api('POST', '/api/automations', {
       name: 'latency',
       trigger: {
@@ -217,33 +226,34 @@ async function latency(address: string): Promise<(string | number)[][]> {
         threshold: 1,
         within: 0,
       },
-      actions: [{ type: 'call-webhook', url: sinkUrl, payload: '{{ event.id }}' }],
+      actions: [{ type: 'call-webhook', url: sink.url, payload: '{{ event.id }}' }],
     });
-    const total = RATE * LATENCY_SECONDS;
-    const started = performance.now();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < total; i += 1) {
-      const due = started + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      const e = event('bench.ping', 'bench.latency');
-      sends.push(
-        tw.api('POST', '/api/events', e).then(() => {
-          accepted.set(e.id, performance.now());
-        }),
-      );
-    }
-    await Promise.all(sends);
-    await until(async () => arrived.size >= total, 120_000, 'every action to run');
-    const delays = [...accepted].map(([id, at]) => arrived.get(id)! - at).sort((a, b) => a - b);
+    const run: LatencyRun = {
+      apiUrl: tw.url,
+      apiKey: tw.services.apiKey.key,
+      rate: RATE,
+      seconds: LATENCY_SECONDS,
+      resource: 'bench.latency',
+    };
+    client.send(run);
+    const done = await next();
+    if (done.type !== 'done') throw new Error('bench: unexpected message from the latency client');
+    const delays = done.delays.sort((a, b) => a - b);
     const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))]!;
     return [
       ['rate', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-      [`${RATE}/s`, total, fmt(pct(50), 1), fmt(pct(90), 1), fmt(pct(99), 1), fmt(delays[delays.length - 1]!, 1)],
+      [
+        `${RATE}/s`,
+        delays.length,
+        fmt(pct(50), 1),
+        fmt(pct(90), 1),
+        fmt(pct(99), 1),
+        fmt(delays[delays.length - 1]!, 1),
+      ],
     ];
   } finally {
+    client.kill();
     await tw.stop();
-    sink.close();
   }
 }
 

@@ -73,6 +73,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       'frontend.enableUpdateWorkflowExecution': true,
       'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
       'frontend.enableExecuteMultiOperation': true,
+      // A firing's actions start in the reply to the workflow task that scheduled them, without a trip through
+      // the activity task queue.
+      'system.enableActivityEagerExecution': true,
       ...options.dynamicConfig,
     }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];

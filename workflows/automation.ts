@@ -7,14 +7,13 @@ import {
   continueAsNew,
   log,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ReceivedEvent } from '../events/schema';
-import type { createAutomationActivities, FiringActions } from '../activities/automations';
+import type { createAutomationActivities, FiringWork } from '../activities/automations';
 import {
   describeState,
   ingest,
@@ -40,16 +39,11 @@ const { runAction } = proxyActivities<ReturnType<typeof createAutomationActiviti
   startToCloseTimeout: '1 minute',
   retry,
 });
-// A batch runs each firing's actions one after another, and a call-webhook may take up to a minute: a retry of a
-// timed-out batch would run again what already ran, so the batch gets room for several slow actions.
-const { runFiringActions } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+// A batch records its firings, then runs each firing's actions one after another, and a call-webhook may take up to
+// a minute: a retry of a timed-out batch would run again what already ran, so the batch gets room for several slow
+// actions. It starts eagerly, in the reply to the workflow task that scheduled it.
+const { runFirings } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
   startToCloseTimeout: '15 minutes',
-  retry,
-});
-// Recording firings is one insert into tripwire's database: as a local activity it runs inside the workflow task
-// that computed them, saving a round trip through the Temporal server (about 60 ms) before the actions start.
-const { recordFirings } = proxyLocalActivities<ReturnType<typeof createAutomationActivities>>({
-  startToCloseTimeout: '30 seconds',
   retry,
 });
 
@@ -90,36 +84,32 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
     state: describeState(automation.trigger, state),
   }));
 
-  // Every firing of one evaluation goes out together: one local activity records them, one activity runs all their
-  // actions (each firing's in order), so a busy automation costs Temporal a few history events per batch, not per
-  // action. An action that failed unexpectedly is retried on its own, from where its firing's list stopped.
+  // Every firing of one evaluation goes out together: one activity records them and runs all their actions (each
+  // firing's in order), so a busy automation costs Temporal a few history events per batch, not per action. An action
+  // that failed unexpectedly is retried on its own, from where its firing's list stopped.
   const fireAll = async (batch: Firing[]) => {
     inFlight += batch.length;
     firings += batch.length;
     lastFiring = batch[batch.length - 1];
     try {
       const snapshot = automation;
-      const { triggeredEventIds } = await recordFirings({ automation: snapshot, firings: batch });
-      const work: FiringActions[] = batch
-        .map((firing, index) => {
-          const resolved = firing.trigger_states.includes('Resolved');
-          const actions = resolved
-            ? snapshot.actions_on_resolve
-            : [...snapshot.actions, ...snapshot.actions_on_trigger];
-          return {
-            firing,
-            triggeredEventId: triggeredEventIds[index]!,
-            actions: actions.map((action, actionIndex) => ({ action, actionIndex })),
-          };
-        })
-        .filter((item) => item.actions.length > 0);
-      if (work.length === 0) return;
-      const outcomes = await runFiringActions({ automation: snapshot, batch: work });
+      const work: FiringWork[] = batch.map((firing) => {
+        const resolved = firing.trigger_states.includes('Resolved');
+        const actions = resolved ? snapshot.actions_on_resolve : [...snapshot.actions, ...snapshot.actions_on_trigger];
+        return { firing, actions: actions.map((action, actionIndex) => ({ action, actionIndex })) };
+      });
+      const outcomes = await runFirings({ automation: snapshot, batch: work });
       for (const [index, outcome] of outcomes.entries()) {
         if (outcome.retryFrom === undefined) continue;
-        const { firing, triggeredEventId, actions } = work[index]!;
+        const { firing, actions } = work[index]!;
         for (const { action, actionIndex } of actions.slice(outcome.retryFrom)) {
-          await runAction({ automation: snapshot, firing, action, actionIndex, triggeredEventId });
+          await runAction({
+            automation: snapshot,
+            firing,
+            action,
+            actionIndex,
+            triggeredEventId: outcome.triggeredEventId,
+          });
         }
       }
     } catch (error) {

@@ -1,0 +1,68 @@
+// The sender and the receiver of the latency benchmark, in a process of their own as they would be in production:
+// it posts events to tripwire at a steady rate, receives the call-webhook actions they fire, and reports each
+// event's delay from its 204 to its action's arrival. Driven over IPC by bench/triggers.ts.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export interface LatencyRun {
+  apiUrl: string;
+  apiKey: string;
+  rate: number;
+  seconds: number;
+  resource: string;
+}
+
+export type LatencyMessage =
+  { type: 'sink'; url: string } | { type: 'done'; delays: number[] } | { type: 'failed'; error: string };
+
+const send = (message: LatencyMessage) => process.send?.(message);
+
+async function main(): Promise<void> {
+  const accepted = new Map<string, number>();
+  const arrived = new Map<string, number>();
+  const sink = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      arrived.set(body.trim(), performance.now());
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  send({ type: 'sink', url: `http://127.0.0.1:${(sink.address() as { port: number }).port}/` });
+
+  const run = await new Promise<LatencyRun>((resolve) => process.once('message', (m) => resolve(m as LatencyRun)));
+  const total = run.rate * run.seconds;
+  const started = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const wait = started + (i * 1000) / run.rate - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const id = crypto.randomUUID();
+    const event = { id, event: 'bench.ping', resource: { 'prefect.resource.id': run.resource } };
+    sends.push(
+      fetch(`${run.apiUrl}/api/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${run.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(event),
+      }).then(async (response) => {
+        if (response.status !== 204) throw new Error(`POST /api/events: ${response.status} ${await response.text()}`);
+        accepted.set(id, performance.now());
+      }),
+    );
+  }
+  await Promise.all(sends);
+  const deadline = Date.now() + 120_000;
+  while (arrived.size < total) {
+    if (Date.now() > deadline) throw new Error(`only ${arrived.size} of ${total} actions arrived`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  sink.close();
+  send({ type: 'done', delays: [...accepted].map(([id, at]) => arrived.get(id)! - at) });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'failed', error: String(error) });
+  process.exitCode = 1;
+});
