@@ -42,6 +42,18 @@ export function defaultCliPath(projectRoot: string, env: Record<string, string |
   return path.join(env.TRIPWIRE_TOOLS_DIR || path.join(projectRoot, 'tools'), 'bin', 'temporal');
 }
 
+/**
+ * Temporal server settings tripwire relies on: workflow updates and update-with-start for automation definitions, and
+ * eager activity execution, so a firing's actions start in the reply to the workflow task that scheduled them, without
+ * a trip through the activity task queue. docker-compose.yml mounts the same in deploy/temporal-dynamic-config.yaml.
+ */
+export const TRIPWIRE_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({
+  'frontend.enableUpdateWorkflowExecution': true,
+  'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
+  'frontend.enableExecuteMultiOperation': true,
+  'system.enableActivityEagerExecution': true,
+});
+
 /** Starts the dev server and resolves once it answers and tripwire's search attributes are registered. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   if (!fs.existsSync(options.cliPath)) {
@@ -70,12 +82,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       `${key.name}=${searchAttributeCliType(key.type)}`,
     ]),
     ...Object.entries({
-      'frontend.enableUpdateWorkflowExecution': true,
-      'frontend.enableUpdateWorkflowExecutionAsyncAccepted': true,
-      'frontend.enableExecuteMultiOperation': true,
-      // A firing's actions start in the reply to the workflow task that scheduled them, without a trip through
-      // the activity task queue.
-      'system.enableActivityEagerExecution': true,
+      ...TRIPWIRE_DYNAMIC_CONFIG,
       ...options.dynamicConfig,
     }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];

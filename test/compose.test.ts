@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { envSchema } from '../config/env';
+import { TRIPWIRE_DYNAMIC_CONFIG } from '../temporal/dev-server';
 
 const file = path.resolve(__dirname, '..', 'docker-compose.yml');
 
@@ -30,6 +31,20 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
     expect(services['temporal-ui']!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+  });
+
+  it('gives Temporal the dynamic config the embedded dev server runs with', () => {
+    const temporal = services.temporal!;
+    const target = `/etc/temporal/${String(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH)}`;
+    const mount = temporal.volumes?.find((volume) => volume.split(':')[1] === target);
+    expect(mount).toBeDefined();
+    const config = parse(fs.readFileSync(path.resolve(__dirname, '..', mount!.split(':')[0]!), 'utf8')) as Record<
+      string,
+      { value: unknown }[]
+    >;
+    expect(Object.fromEntries(Object.entries(config).map(([key, [entry]]) => [key, entry!.value]))).toEqual(
+      TRIPWIRE_DYNAMIC_CONFIG,
+    );
   });
 
   it('gives every service a health check and starts each after what it needs is healthy', () => {
