@@ -5,6 +5,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { EventWriterThread } from './event-writer';
 import { withStatementCache } from './statement-cache';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer';
 import type { Database } from './tables';
@@ -17,10 +18,13 @@ export interface Db {
   /** Where the data lives, for start-up messages (a file path, or the URL without its password). */
   readonly location: string;
   /**
-   * SQLite only: a number that changes whenever another connection (another process) commits, so an in-process
-   * cache can tell that what it holds may be stale. Undefined for PostgreSQL, where nothing is cached.
+   * SQLite only: how many changes the webhooks table has seen, from any connection (migration 0002), so an
+   * in-process cache can tell with one tiny read that what it holds may be stale. Undefined for PostgreSQL, where
+   * nothing is cached.
    */
-  readonly dataVersion?: () => number;
+  readonly webhooksVersion?: () => number;
+  /** SQLite only: the thread that runs the event feed's writes (db/event-writer.ts). */
+  readonly eventWriter?: EventWriterThread;
   /** Resolves when a trivial query succeeds; rejects with the driver's error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -40,6 +44,25 @@ export function openDb(options: { databaseUrl?: string; dataDir: string }): Db {
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'tripwire.sqlite');
+  const { database, kysely } = openSqliteConnection(file);
+  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = startWalCheckpointer(file);
+  const eventWriter = new EventWriterThread(file);
+  let webhooksVersion: BetterSqlite3.Statement | undefined;
+  return {
+    ...wrap(kysely, 'sqlite', file, async () => {
+      await eventWriter.stop();
+      await checkpointer.stop();
+    }),
+    eventWriter,
+    // Prepared on first use: the table exists only once the migrations ran.
+    webhooksVersion: () =>
+      (webhooksVersion ??= database.prepare('select version from webhook_changes').pluck()).get() as number,
+  };
+}
+
+/** Opens one connection to the SQLite database at `file`, set up as every tripwire connection is. */
+export function openSqliteConnection(file: string): { database: BetterSqlite3.Database; kysely: Kysely<Database> } {
   const database = new BetterSqlite3(file);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
@@ -47,11 +70,8 @@ export function openDb(options: { databaseUrl?: string; dataDir: string }): Db {
   database.pragma('foreign_keys = ON');
   // Event-name and resource filters are case-sensitive globs; LIKE must be too (PostgreSQL's already is).
   database.pragma('case_sensitive_like = ON');
-  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-  const checkpointer = startWalCheckpointer(file);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  const dataVersion = database.prepare('pragma data_version').pluck();
-  return { ...wrap(kysely, 'sqlite', file, () => checkpointer.stop()), dataVersion: () => dataVersion.get() as number };
+  return { database, kysely };
 }
 
 function wrap(

@@ -1,8 +1,9 @@
 // The event feed's storage: events with their related resources, and the outbox that carries an event to the
-// trigger workflows. An event and its outbox row are written in one transaction, which is what makes a 204 durable.
+// trigger workflows. Reads run here; writes go through db/event-writes.ts, on SQLite's writer thread when there is one.
 import { type Kysely, sql } from 'kysely';
 import type { ReceivedEvent } from '../events/schema';
 import type { Db } from './connect';
+import { chunks, dedupeById, type EventWriteApi, EventWrites } from './event-writes';
 import { globToLike, isLiteral } from './sql-patterns';
 import type { Database } from './tables';
 
@@ -32,9 +33,11 @@ export interface OutboxEntry {
 /** Events, their related resources and the routing outbox, over either database. */
 export class EventRepository {
   private readonly db: Kysely<Database>;
+  private readonly writes: EventWriteApi;
 
   constructor(private readonly handle: Db) {
     this.db = handle.kysely;
+    this.writes = handle.eventWriter ?? new EventWrites(handle.kysely);
   }
 
   /**
@@ -43,50 +46,28 @@ export class EventRepository {
    */
   async insert(events: ReceivedEvent[], route: ReadonlySet<string> = new Set()): Promise<ReceivedEvent[]> {
     if (events.length === 0) return [];
-    return this.db.transaction().execute(async (tx) => {
-      const fresh: ReceivedEvent[] = [];
-      for (const chunk of chunks(dedupeById(events), 200)) {
-        // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
-        const inserted = await tx
-          .insertInto('events')
-          .values(
-            chunk.map((e) => ({
-              id: e.id,
-              occurred: e.occurred,
-              received: e.received,
-              event: e.event,
-              resource_id: e.resource['prefect.resource.id'] ?? '',
-              body: JSON.stringify(e),
-            })),
-          )
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .execute();
-        if (inserted.length === 0) continue;
-        const ids = new Set(inserted.map((row) => row.id));
-        const stored = inserted.length === chunk.length ? chunk : chunk.filter((e) => ids.has(e.id));
-        fresh.push(...stored);
-        const related = stored.flatMap((e) =>
-          e.related.map((r) => ({
-            event_id: e.id,
-            resource_id: r['prefect.resource.id'] ?? '',
-            role: r['prefect.resource.role'] ?? '',
-          })),
-        );
-        for (const part of chunks(related, 300)) await tx.insertInto('event_resources').values(part).execute();
-        const outbox = stored
-          .filter((e) => route.has(e.id))
-          .map((e) => ({
-            event_id: e.id,
-            enqueued_at: e.received,
-            available_at: e.received,
-            attempts: 0,
-            last_error: null,
-          }));
-        if (outbox.length > 0) await tx.insertInto('event_outbox').values(outbox).execute();
-      }
-      return fresh;
-    });
+    const fresh = new Set(await this.writes.insert(events, route));
+    return dedupeById(events).filter((e) => fresh.has(e.id));
+  }
+
+  /** Deletes up to `batch` events received before `cutoff` (ISO); returns how many it deleted. */
+  prune(cutoff: string, batch = 5000): Promise<number> {
+    return this.writes.prune(cutoff, batch);
+  }
+
+  /** Removes delivered entries from the outbox. */
+  completeOutbox(eventIds: string[]): Promise<void> {
+    return this.writes.completeOutbox(eventIds);
+  }
+
+  /** Postpones entries after a failed delivery, recording why. */
+  retryOutbox(eventIds: string[], availableAt: string, error: string): Promise<void> {
+    return this.writes.retryOutbox(eventIds, availableAt, error);
+  }
+
+  /** Holds entries back until `availableAt` without counting a failed attempt (a follower waiting for its leader). */
+  postponeOutbox(eventIds: string[], availableAt: string): Promise<void> {
+    return this.writes.postponeOutbox(eventIds, availableAt);
   }
 
   /** Returns the event with `id`, or undefined. */
@@ -138,32 +119,6 @@ export class EventRepository {
     return row?.seq;
   }
 
-  /** Deletes up to `batch` events received before `cutoff` (ISO); returns how many it deleted. */
-  async prune(cutoff: string, batch = 5000): Promise<number> {
-    return this.db.transaction().execute(async (tx) => {
-      const ids = (
-        await tx
-          .selectFrom('events')
-          .select('id')
-          .where('received', '<', cutoff)
-          // An event still waiting in the outbox has not reached its triggers yet: keep it.
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb.selectFrom('event_outbox').select('event_id').whereRef('event_outbox.event_id', '=', 'events.id'),
-              ),
-            ),
-          )
-          .limit(batch)
-          .execute()
-      ).map((r) => r.id);
-      if (ids.length === 0) return 0;
-      await tx.deleteFrom('event_resources').where('event_id', 'in', ids).execute();
-      await tx.deleteFrom('events').where('id', 'in', ids).execute();
-      return ids.length;
-    });
-  }
-
   /** Returns up to `limit` outbox entries due by `now`, oldest first. */
   async dueOutbox(now: string, limit: number): Promise<OutboxEntry[]> {
     const rows = await this.db
@@ -176,39 +131,6 @@ export class EventRepository {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.body) as ReceivedEvent, attempts: row.attempts }));
-  }
-
-  /** Removes delivered entries from the outbox. */
-  async completeOutbox(eventIds: string[]): Promise<void> {
-    for (const part of chunks(eventIds, 500)) {
-      await this.db.deleteFrom('event_outbox').where('event_id', 'in', part).execute();
-    }
-  }
-
-  /** Postpones entries after a failed delivery, recording why. */
-  async retryOutbox(eventIds: string[], availableAt: string, error: string): Promise<void> {
-    for (const part of chunks(eventIds, 500)) {
-      await this.db
-        .updateTable('event_outbox')
-        .set((eb) => ({
-          attempts: eb('attempts', '+', 1),
-          available_at: availableAt,
-          last_error: error.slice(0, 2000),
-        }))
-        .where('event_id', 'in', part)
-        .execute();
-    }
-  }
-
-  /** Holds entries back until `availableAt` without counting a failed attempt (a follower waiting for its leader). */
-  async postponeOutbox(eventIds: string[], availableAt: string): Promise<void> {
-    for (const part of chunks(eventIds, 500)) {
-      await this.db
-        .updateTable('event_outbox')
-        .set({ available_at: availableAt })
-        .where('event_id', 'in', part)
-        .execute();
-    }
   }
 
   /** Returns how many events wait in the outbox, for health and benchmarks. */
@@ -241,6 +163,11 @@ export class EventRepository {
     return query;
   }
 
+  /** True when writes are applied one after another in the order issued (SQLite's writer thread). */
+  get writesInOrder(): boolean {
+    return this.handle.eventWriter !== undefined;
+  }
+
   get dialect() {
     return this.handle.dialect;
   }
@@ -255,15 +182,4 @@ function anyGlob(column: 'events.event' | 'events.resource_id', globs: string[])
     ),
     sql` or `,
   )})`;
-}
-
-function dedupeById(events: ReceivedEvent[]): ReceivedEvent[] {
-  const seen = new Set<string>();
-  return events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

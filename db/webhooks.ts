@@ -30,9 +30,9 @@ export type WebhookChanges = Partial<
 const SLUG_CACHE_SIZE = 10_000;
 
 /**
- * CRUD over the webhooks table. On SQLite, lookups by slug are served from memory: this repository's own writes
- * empty the cache, and so does any commit by another process (the database's data version changes), so a rotated
- * slug stops working at once either way. On PostgreSQL, where other instances write, every lookup asks the database.
+ * CRUD over the webhooks table. On SQLite, lookups by slug are served from memory while the webhooks' change counter
+ * (kept by triggers, migration 0002) stays the same, so a slug rotated here or by another process stops working at
+ * once. On PostgreSQL, where other instances write, every lookup asks the database.
  */
 export class WebhookRepository {
   private readonly db: Kysely<Database>;
@@ -64,7 +64,7 @@ export class WebhookRepository {
 
   /** Returns the webhook behind `slug`. The record may be shared with other callers: do not modify it. */
   async getBySlug(slug: string): Promise<WebhookRecord | undefined> {
-    const version = this.handle.dataVersion?.();
+    const version = this.handle.webhooksVersion?.();
     if (version === undefined) return this.queryBySlug(slug);
     if (version !== this.cachedVersion) {
       this.bySlug.clear();

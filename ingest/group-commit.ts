@@ -1,6 +1,6 @@
 // Group commit: concurrent callers' events share one transaction. A write waits for the rest of the current turn of
-// the event loop (setImmediate), so the requests Node has already read join it; whoever arrives while a write is in
-// flight goes out with the next one. A busy ingress so pays one commit per batch instead of one per request, and a
+// the event loop (setImmediate), so the requests Node has already read join it; whoever arrives while the writes in
+// flight are at their limit goes out with the next one. A busy ingress so pays one commit per batch instead of one per request, and a
 // quiet one waits for one loop turn. (better-sqlite3 is synchronous: without the wait no two writes would overlap.)
 import type { EventRepository } from '../db/events';
 import type { ReceivedEvent } from '../events/schema';
@@ -19,29 +19,39 @@ const MAX_BATCH_EVENTS = 2000;
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  private inFlight = 0;
 
-  constructor(private readonly events: EventRepository) {}
+  /**
+   * `maxInFlight` above 1 lets the next batch go out before the previous one is committed; only for a store that
+   * applies writes in the order it receives them (SQLite's writer thread), so sequence numbers stay in commit order.
+   */
+  constructor(
+    private readonly events: EventRepository,
+    private readonly maxInFlight = 1,
+  ) {}
 
   /** Resolves once `events` (with outbox rows for the ids in `route`) are committed. */
   write(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ events, route, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      setImmediate(() => void this.drain());
+      this.schedule();
     });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        await this.commit(this.take());
-        // Let the requests that arrived during the commit be read before the next one goes out.
-        if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
-      }
-    } finally {
+  // Waits for the rest of this turn of the event loop, so the requests Node has already read join the batch.
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
       this.scheduled = false;
-    }
+      while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+        this.inFlight += 1;
+        void this.commit(this.take()).finally(() => {
+          this.inFlight -= 1;
+          this.schedule();
+        });
+      }
+    });
   }
 
   private take(): Pending[] {

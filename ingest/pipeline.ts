@@ -62,7 +62,7 @@ export class IngestPipeline {
 
   constructor(private readonly deps: IngestDeps) {
     this.schemas = makeEventSchemas(deps.limits);
-    this.writer = new GroupCommit(deps.events);
+    this.writer = new GroupCommit(deps.events, deps.events.writesInOrder ? 4 : 1);
     this.now = deps.now ?? (() => new Date());
   }
 

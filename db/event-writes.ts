@@ -1,0 +1,144 @@
+// The writes of the event feed's storage, apart from its reads: on SQLite they run on the event writer thread
+// (db/event-writer.ts), on PostgreSQL in the caller's process. An event and its outbox row are written in one
+// transaction, which is what makes a 204 durable.
+import type { Kysely } from 'kysely';
+import type { ReceivedEvent } from '../events/schema';
+import type { Database } from './tables';
+
+/** The writes, as both the local implementation and the writer thread's client offer them. */
+export interface EventWriteApi {
+  insert(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<string[]>;
+  prune(cutoff: string, batch: number): Promise<number>;
+  completeOutbox(eventIds: string[]): Promise<void>;
+  retryOutbox(eventIds: string[], availableAt: string, error: string): Promise<void>;
+  postponeOutbox(eventIds: string[], availableAt: string): Promise<void>;
+}
+
+/** The writes, run on `db`. */
+export class EventWrites implements EventWriteApi {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Stores `events` (ignoring ids already stored) and, for those in `route`, an outbox row, all in one transaction.
+   * Returns the ids that were new.
+   */
+  async insert(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<string[]> {
+    if (events.length === 0) return [];
+    return this.db.transaction().execute(async (tx) => {
+      const fresh: string[] = [];
+      for (const chunk of chunks(dedupeById(events), 200)) {
+        // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
+        const inserted = await tx
+          .insertInto('events')
+          .values(
+            chunk.map((e) => ({
+              id: e.id,
+              occurred: e.occurred,
+              received: e.received,
+              event: e.event,
+              resource_id: e.resource['prefect.resource.id'] ?? '',
+              body: JSON.stringify(e),
+            })),
+          )
+          .onConflict((oc) => oc.column('id').doNothing())
+          .returning('id')
+          .execute();
+        if (inserted.length === 0) continue;
+        const ids = new Set(inserted.map((row) => row.id));
+        const stored = inserted.length === chunk.length ? chunk : chunk.filter((e) => ids.has(e.id));
+        fresh.push(...stored.map((e) => e.id));
+        const related = stored.flatMap((e) =>
+          e.related.map((r) => ({
+            event_id: e.id,
+            resource_id: r['prefect.resource.id'] ?? '',
+            role: r['prefect.resource.role'] ?? '',
+          })),
+        );
+        for (const part of chunks(related, 300)) await tx.insertInto('event_resources').values(part).execute();
+        const outbox = stored
+          .filter((e) => route.has(e.id))
+          .map((e) => ({
+            event_id: e.id,
+            enqueued_at: e.received,
+            available_at: e.received,
+            attempts: 0,
+            last_error: null,
+          }));
+        if (outbox.length > 0) await tx.insertInto('event_outbox').values(outbox).execute();
+      }
+      return fresh;
+    });
+  }
+
+  /** Deletes up to `batch` events received before `cutoff` (ISO); returns how many it deleted. */
+  async prune(cutoff: string, batch: number): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      const ids = (
+        await tx
+          .selectFrom('events')
+          .select('id')
+          .where('received', '<', cutoff)
+          // An event still waiting in the outbox has not reached its triggers yet: keep it.
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb.selectFrom('event_outbox').select('event_id').whereRef('event_outbox.event_id', '=', 'events.id'),
+              ),
+            ),
+          )
+          .limit(batch)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      await tx.deleteFrom('event_resources').where('event_id', 'in', ids).execute();
+      await tx.deleteFrom('events').where('id', 'in', ids).execute();
+      return ids.length;
+    });
+  }
+
+  /** Removes delivered entries from the outbox. */
+  async completeOutbox(eventIds: string[]): Promise<void> {
+    for (const part of chunks(eventIds, 500)) {
+      await this.db.deleteFrom('event_outbox').where('event_id', 'in', part).execute();
+    }
+  }
+
+  /** Postpones entries after a failed delivery, recording why. */
+  async retryOutbox(eventIds: string[], availableAt: string, error: string): Promise<void> {
+    for (const part of chunks(eventIds, 500)) {
+      await this.db
+        .updateTable('event_outbox')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          available_at: availableAt,
+          last_error: error.slice(0, 2000),
+        }))
+        .where('event_id', 'in', part)
+        .execute();
+    }
+  }
+
+  /** Holds entries back until `availableAt` without counting a failed attempt (a follower waiting for its leader). */
+  async postponeOutbox(eventIds: string[], availableAt: string): Promise<void> {
+    for (const part of chunks(eventIds, 500)) {
+      await this.db
+        .updateTable('event_outbox')
+        .set({ available_at: availableAt })
+        .where('event_id', 'in', part)
+        .execute();
+    }
+  }
+}
+
+/** Returns `events` without later repeats of an id. */
+export function dedupeById(events: ReceivedEvent[]): ReceivedEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)));
+}
+
+/** Returns `items` in consecutive slices of at most `size`. */
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
