@@ -133,6 +133,27 @@ describe('automations', () => {
     expect(state.workflow_id).toMatch(/^automation\//);
   });
 
+  it('starts the workflow again when an event arrives and it is not running', async () => {
+    const resource = `phoenix.${tag()}`;
+    const { body: automation } = await create({
+      trigger: {
+        type: 'event',
+        posture: 'Reactive',
+        match: { 'prefect.resource.id': resource },
+        threshold: 1,
+        within: 0,
+      },
+    });
+    const connection = await Connection.connect({ address: process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS! });
+    try {
+      await new Client({ connection }).workflow.getHandle(automation.workflow_id).terminate('test: gone');
+    } finally {
+      await connection.close();
+    }
+    expect((await emit('phoenix.rose', resource)).status).toBe(204);
+    await eventually(async () => ((await firings(automation.id)).length === 1 ? true : undefined));
+  });
+
   it('calls a webhook with a templated body and records the answer', async () => {
     const resource = `hook.${tag()}`;
     const { body: automation } = await create({
