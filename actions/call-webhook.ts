@@ -2,6 +2,7 @@
 // action, as Prefect's does; a network error is retried by Temporal.
 import type { CallWebhookAction } from '../automations/action-schema';
 import { renderTemplate, TemplateError } from '../templates/render';
+import { httpRequest } from './http-request';
 import { ActionFailed, type ActionResult } from './outcome';
 
 /** Calls the webhook; throws ActionFailed for a bad template or a non-2xx answer. */
@@ -22,15 +23,13 @@ export async function callWebhook(
     }
     throw error;
   }
-  const response = await fetch(action.url, {
+  const response = await httpRequest(action.url, {
     method: action.method,
     headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...action.headers },
     body,
-    signal: AbortSignal.timeout(action.timeout_seconds * 1000),
-    redirect: 'manual',
+    timeoutMs: action.timeout_seconds * 1000,
   });
-  const text = await response.text().catch(() => '');
-  const details = { status_code: response.status, response_body: text.slice(0, 1000) };
+  const details = { status_code: response.status, response_body: response.text.slice(0, 1000) };
   if (response.status >= 300) {
     throw new ActionFailed(`Unexpected status from 'call-webhook' action: ${response.status}`, details);
   }

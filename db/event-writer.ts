@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ReceivedEvent } from '../events/schema';
-import type { EventWriteApi } from './event-writes';
+import type { EventRow, EventWriteApi } from './event-writes';
 
 /** What the thread is asked: one method of EventWrites and its arguments. */
 export interface WriteRequest {
@@ -48,8 +47,8 @@ export class EventWriterThread implements EventWriteApi {
 
   constructor(private readonly file: string) {}
 
-  insert(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<string[]> {
-    return this.call('insert', [events, route]) as Promise<string[]>;
+  insert(rows: EventRow[]): Promise<string[]> {
+    return this.call('insert', [rows]) as Promise<string[]>;
   }
 
   prune(cutoff: string, batch: number): Promise<number> {

@@ -5,9 +5,38 @@ import type { Kysely } from 'kysely';
 import type { ReceivedEvent } from '../events/schema';
 import type { Database } from './tables';
 
+/**
+ * An event ready to store: its columns, its JSON, its related resources as [id, role] pairs, and whether it enters the
+ * outbox. Flat strings, so handing a batch to the writer thread copies text instead of cloning nested objects.
+ */
+export interface EventRow {
+  id: string;
+  occurred: string;
+  received: string;
+  event: string;
+  resource_id: string;
+  body: string;
+  related: [string, string][];
+  routed: boolean;
+}
+
+/** Returns the row of `event`. */
+export function eventRow(event: ReceivedEvent, routed: boolean): EventRow {
+  return {
+    id: event.id,
+    occurred: event.occurred,
+    received: event.received,
+    event: event.event,
+    resource_id: event.resource['prefect.resource.id'] ?? '',
+    body: JSON.stringify(event),
+    related: event.related.map((r) => [r['prefect.resource.id'] ?? '', r['prefect.resource.role'] ?? '']),
+    routed,
+  };
+}
+
 /** The writes, as both the local implementation and the writer thread's client offer them. */
 export interface EventWriteApi {
-  insert(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<string[]>;
+  insert(rows: EventRow[]): Promise<string[]>;
   prune(cutoff: string, batch: number): Promise<number>;
   completeOutbox(eventIds: string[]): Promise<void>;
   retryOutbox(eventIds: string[], availableAt: string, error: string): Promise<void>;
@@ -19,25 +48,25 @@ export class EventWrites implements EventWriteApi {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * Stores `events` (ignoring ids already stored) and, for those in `route`, an outbox row, all in one transaction.
-   * Returns the ids that were new.
+   * Stores `rows` (ignoring ids already stored) with their related resources and, where `routed`, an outbox row, all
+   * in one transaction. Returns the ids that were new.
    */
-  async insert(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<string[]> {
-    if (events.length === 0) return [];
+  async insert(rows: EventRow[]): Promise<string[]> {
+    if (rows.length === 0) return [];
     return this.db.transaction().execute(async (tx) => {
       const fresh: string[] = [];
-      for (const chunk of chunks(dedupeById(events), 200)) {
+      for (const chunk of chunks(rows, 200)) {
         // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
         const inserted = await tx
           .insertInto('events')
           .values(
-            chunk.map((e) => ({
-              id: e.id,
-              occurred: e.occurred,
-              received: e.received,
-              event: e.event,
-              resource_id: e.resource['prefect.resource.id'] ?? '',
-              body: JSON.stringify(e),
+            chunk.map((row) => ({
+              id: row.id,
+              occurred: row.occurred,
+              received: row.received,
+              event: row.event,
+              resource_id: row.resource_id,
+              body: row.body,
             })),
           )
           .onConflict((oc) => oc.column('id').doNothing())
@@ -45,22 +74,18 @@ export class EventWrites implements EventWriteApi {
           .execute();
         if (inserted.length === 0) continue;
         const ids = new Set(inserted.map((row) => row.id));
-        const stored = inserted.length === chunk.length ? chunk : chunk.filter((e) => ids.has(e.id));
-        fresh.push(...stored.map((e) => e.id));
-        const related = stored.flatMap((e) =>
-          e.related.map((r) => ({
-            event_id: e.id,
-            resource_id: r['prefect.resource.id'] ?? '',
-            role: r['prefect.resource.role'] ?? '',
-          })),
+        const stored = inserted.length === chunk.length ? chunk : chunk.filter((row) => ids.has(row.id));
+        fresh.push(...stored.map((row) => row.id));
+        const related = stored.flatMap((row) =>
+          row.related.map(([resourceId, role]) => ({ event_id: row.id, resource_id: resourceId, role })),
         );
         for (const part of chunks(related, 300)) await tx.insertInto('event_resources').values(part).execute();
         const outbox = stored
-          .filter((e) => route.has(e.id))
-          .map((e) => ({
-            event_id: e.id,
-            enqueued_at: e.received,
-            available_at: e.received,
+          .filter((row) => row.routed)
+          .map((row) => ({
+            event_id: row.id,
+            enqueued_at: row.received,
+            available_at: row.received,
             attempts: 0,
             last_error: null,
           }));

@@ -3,7 +3,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReceivedEvent } from '../events/schema';
 import type { Db } from './connect';
-import { chunks, dedupeById, type EventWriteApi, EventWrites } from './event-writes';
+import { chunks, dedupeById, eventRow, type EventWriteApi, EventWrites } from './event-writes';
 import { globToLike, isLiteral } from './sql-patterns';
 import type { Database } from './tables';
 
@@ -46,8 +46,9 @@ export class EventRepository {
    */
   async insert(events: ReceivedEvent[], route: ReadonlySet<string> = new Set()): Promise<ReceivedEvent[]> {
     if (events.length === 0) return [];
-    const fresh = new Set(await this.writes.insert(events, route));
-    return dedupeById(events).filter((e) => fresh.has(e.id));
+    const unique = dedupeById(events);
+    const fresh = new Set(await this.writes.insert(unique.map((e) => eventRow(e, route.has(e.id)))));
+    return unique.filter((e) => fresh.has(e.id));
   }
 
   /** Deletes up to `batch` events received before `cutoff` (ISO); returns how many it deleted. */
