@@ -43,6 +43,36 @@ describe('GroupCommit', () => {
     expect(await events.outboxSize()).toBe(200);
   });
 
+  it('keeps several batches in flight to the writer thread, stored in the order they were written', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const insert = events.insert.bind(events);
+    const tracked = Object.create(events) as EventRepository;
+    tracked.insert = async (batch, route) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // a slow disk: the next batches go out meanwhile
+        return await insert(batch, route);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const writer = new GroupCommit(tracked, 4);
+    const written: ReceivedEvent[] = [];
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      const e = event(`gc.ordered.${i}`);
+      written.push(e);
+      writes.push(writer.write([e], new Set()));
+      await new Promise((resolve) => setImmediate(resolve)); // each write in a batch of its own
+    }
+    await Promise.all(writes);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+    const stored = await events.list({ event: ['gc.ordered.*'] }, 100);
+    expect(stored.map((s) => s.event.id).reverse()).toEqual(written.map((e) => e.id));
+  });
+
   it('answers each caller on its own when their shared transaction fails', async () => {
     const poisoned = event('gc.poison');
     const insert = events.insert.bind(events);
