@@ -45,7 +45,6 @@ export function openDb(options: { databaseUrl?: string; dataDir: string }): Db {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'tripwire.sqlite');
   const { database, kysely } = openSqliteConnection(file);
-  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const checkpointer = startWalCheckpointer(file);
   const eventWriter = new EventWriterThread(file);
   let webhooksVersion: BetterSqlite3.Statement | undefined;
@@ -70,6 +69,8 @@ export function openSqliteConnection(file: string): { database: BetterSqlite3.Da
   database.pragma('foreign_keys = ON');
   // Event-name and resource filters are case-sensitive globs; LIKE must be too (PostgreSQL's already is).
   database.pragma('case_sensitive_like = ON');
+  // Checkpoints are the checkpointer thread's (db/wal-checkpointer.ts); this is only its safety net.
+  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { database, kysely };
 }
