@@ -43,6 +43,18 @@ describe('the SQLite event writer thread', () => {
     expect(await events.insert([batch[0]!, event()])).toHaveLength(1);
   });
 
+  it('starts the thread again after it died, and the writes go on', async () => {
+    const events = new EventRepository(t.db);
+    await events.insert([event()]);
+    // The thread is private; ending it from outside stands for a crash of the native driver.
+    const thread = (t.db.eventWriter as unknown as { worker?: { terminate(): Promise<number> } }).worker;
+    expect(thread).toBeDefined();
+    await thread!.terminate();
+    const later = event();
+    expect(await events.insert([later])).toEqual([later]);
+    expect(await events.get(later.id)).toEqual(later);
+  });
+
   it('refuses writes once the database is closed', async () => {
     const own = await createTestDb('sqlite');
     const events = new EventRepository(own.db);
