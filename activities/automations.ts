@@ -119,8 +119,8 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
   const run = async (input: RunActionInput, announced: boolean): Promise<RunActionResult> => {
     const { automation, firing, actionIndex } = input;
     const parsed = actionSchema.safeParse(input.action);
+    const invocation = invocationId(firing, actionIndex);
     const triggered = actionTriggeredEvent(input);
-    const { invocation } = triggered.payload as { invocation: string };
     if (!announced) await emit(triggered);
 
     const finish = async (
@@ -163,9 +163,14 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
   return activities;
 }
 
+/** The id of one run of one action of a firing, the same however often it is retried. */
+function invocationId(firing: Firing, actionIndex: number): string {
+  return derivedId(firing.id, 'action', String(actionIndex));
+}
+
 /** The `prefect.automation.action.triggered` event of one action of a firing, with an id derived from both. */
 function actionTriggeredEvent({ automation, firing, action, actionIndex, triggeredEventId }: RunActionInput): Event {
-  const invocation = derivedId(firing.id, 'action', String(actionIndex));
+  const invocation = invocationId(firing, actionIndex);
   const actionType =
     typeof (action as { type?: unknown })?.type === 'string' ? (action as { type: string }).type : 'unknown';
   const triggering: ReceivedEvent | null = firing.triggering_event;

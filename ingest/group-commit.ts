@@ -1,7 +1,7 @@
 // Group commit: concurrent callers' events share one transaction. A write waits for the rest of the current turn of
 // the event loop (setImmediate), so the requests Node has already read join it; whoever arrives while the writes in
-// flight are at their limit goes out with the next one. A busy ingress so pays one commit per batch instead of one per request, and a
-// quiet one waits for one loop turn. (better-sqlite3 is synchronous: without the wait no two writes would overlap.)
+// flight are at their limit goes out with the next one. A busy ingress so pays one commit per batch instead of one
+// per request, and a quiet one waits for one loop turn. (better-sqlite3 is synchronous: without the wait no two writes would overlap.)
 import type { EventRepository } from '../db/events';
 import type { ReceivedEvent } from '../events/schema';
 

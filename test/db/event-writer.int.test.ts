@@ -1,20 +1,15 @@
 // On SQLite the event feed's writes run on their own thread: the event loop keeps turning while a large batch is
 // committed, and a closed database refuses writes instead of quietly reopening.
-import crypto from 'node:crypto';
 import { EventRepository } from '../../db/events';
-import type { ReceivedEvent } from '../../events/schema';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { makeEvent } from '../helpers/factories';
 
-const event = (): ReceivedEvent => ({
-  id: crypto.randomUUID(),
-  occurred: new Date().toISOString(),
-  received: new Date().toISOString(),
-  event: 'writer.test',
-  resource: { 'prefect.resource.id': 'writer.test' },
-  related: [{ 'prefect.resource.id': 'writer.related', 'prefect.resource.role': 'test' }],
-  payload: { text: 'x'.repeat(5000) },
-  follows: null,
-});
+const event = () =>
+  makeEvent({
+    event: 'writer.test',
+    related: [{ 'prefect.resource.id': 'writer.related', 'prefect.resource.role': 'test' }],
+    payload: { text: 'x'.repeat(5000) },
+  });
 
 describe('the SQLite event writer thread', () => {
   let t: TestDb;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { EventRepository } from '../../db/events';
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../../db/wal-checkpointer';
 import { createTestDb, type TestDb } from '../helpers/db';
+import { makeEvent } from '../helpers/factories';
 import { eventually } from '../helpers/tripwire';
 
 describe('WAL checkpoints on SQLite', () => {
@@ -18,18 +19,10 @@ describe('WAL checkpoints on SQLite', () => {
     const file = path.join(t.dataDir, 'tripwire.sqlite');
     const before = fs.statSync(file).size;
     const events = new EventRepository(t.db);
-    const now = new Date().toISOString();
     const body = 'x'.repeat(2000);
-    const batch = Array.from({ length: 1000 }, (_, i) => ({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      occurred: now,
-      received: now,
-      event: 'checkpoint.test',
-      resource: { 'prefect.resource.id': `r.${i}` },
-      related: [],
-      payload: { body },
-      follows: null,
-    }));
+    const batch = Array.from({ length: 1000 }, (_, i) =>
+      makeEvent({ event: 'checkpoint.test', resource: { 'prefect.resource.id': `r.${i}` }, payload: { body } }),
+    );
     await events.insert(batch);
     const pagesWritten = (fs.statSync(`${file}-wal`).size / 4096) | 0;
     expect(pagesWritten).toBeGreaterThan(500);
