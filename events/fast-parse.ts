@@ -67,15 +67,15 @@ export function fastParseEventInput(input: unknown, limits: EventLimits): EventI
   }
 
   // Built whole rather than with `delete`, which would turn the object into a slow dictionary for every later read.
-  const rest = { event, resource: resourceOut, related: relatedOut, payload: payloadOut };
-  const parsed: EventInput =
-    occurredOut === undefined
-      ? idOut === undefined
-        ? { ...rest, follows: followsOut }
-        : { ...rest, id: idOut, follows: followsOut }
-      : idOut === undefined
-        ? { occurred: occurredOut, ...rest, follows: followsOut }
-        : { occurred: occurredOut, ...rest, id: idOut, follows: followsOut };
+  const parsed: EventInput = {
+    ...(occurredOut !== undefined && { occurred: occurredOut }),
+    event,
+    resource: resourceOut,
+    related: relatedOut,
+    payload: payloadOut,
+    ...(idOut !== undefined && { id: idOut }),
+    follows: followsOut,
+  };
   // The size rule is zod's: leave anything near the limit to it.
   if (JSON.stringify(parsed).length * 3 > limits.maxEventBytes) return undefined;
   return parsed;
