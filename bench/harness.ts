@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../config/env';
-import { createLogger } from '../logging/logger';
+import { createLogger, type LogLevel } from '../logging/logger';
 import { openServices, type Services } from '../runtime/services';
 
 export interface LoadResult {
@@ -50,8 +50,10 @@ export async function benchServices(
   temporalAddress = '127.0.0.1:1',
 ): Promise<{ services: Services; cleanup(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-'));
-  const config = loadConfig({ TRIPWIRE_DATA_DIR: dataDir, TRIPWIRE_API_KEY: 'bench', LOG_LEVEL: 'error' });
-  const services = await openServices(config, createLogger('error'), temporalAddress);
+  // BENCH_LOG_LEVEL=warn shows what went wrong during a slow run (retried deliveries, failed workflow tasks).
+  const level = process.env.BENCH_LOG_LEVEL ?? 'error';
+  const config = loadConfig({ TRIPWIRE_DATA_DIR: dataDir, TRIPWIRE_API_KEY: 'bench', LOG_LEVEL: level });
+  const services = await openServices(config, createLogger(level as LogLevel), temporalAddress);
   return {
     services,
     cleanup: async () => {

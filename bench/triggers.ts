@@ -238,7 +238,8 @@ async function latency(address: string): Promise<(string | number)[][]> {
     client.send(run);
     const done = await next();
     if (done.type !== 'done') throw new Error('bench: unexpected message from the latency client');
-    const delays = done.delays.sort((a, b) => a - b);
+    if (process.env.BENCH_LATENCY_TIMELINE) printTimeline(done.delays);
+    const delays = [...done.delays].sort((a, b) => a - b);
     const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))]!;
     return [
       ['rate', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
@@ -254,6 +255,18 @@ async function latency(address: string): Promise<(string | number)[][]> {
   } finally {
     client.kill();
     await tw.stop();
+  }
+}
+
+// Per second of sending, the median and worst delay: a stall shows as a run of slow seconds, not as one tail figure.
+function printTimeline(delays: number[]): void {
+  process.stdout.write('second  p50 ms  max ms\n');
+  for (let from = 0; from < delays.length; from += RATE) {
+    const second = delays.slice(from, from + RATE).sort((a, b) => a - b);
+    const median = second[Math.floor(second.length / 2)]!;
+    process.stdout.write(
+      `${String(from / RATE).padStart(6)}  ${fmt(median, 1).padStart(6)}  ${fmt(second.at(-1)!, 1).padStart(6)}\n`,
+    );
   }
 }
 

@@ -25,22 +25,61 @@ export const MAX_PARKED = 500;
 
 /** Forgets seen ids older than the expiration, and the oldest ones beyond the cap. */
 export function pruneSeen(state: TriggerState, now: number): void {
-  const fresh = state.seen.filter((entry) => now - parseTime(entry.at) < SEEN_EXPIRATION);
-  state.seen = fresh.length > MAX_SEEN ? fresh.slice(fresh.length - MAX_SEEN) : fresh;
+  // Ids are recorded in processing order and the workflow's clock never goes back, so the expired ones are a prefix:
+  // only they (and the first fresh one) are parsed. Were `now` ever to go back, an expired id left behind the prefix
+  // is still not "seen", because hasBeenSeen checks its age.
+  let expired = 0;
+  while (expired < state.seen.length && now - parseTime(state.seen[expired]!.at) >= SEEN_EXPIRATION) expired += 1;
+  const excess = Math.max(0, state.seen.length - expired - MAX_SEEN);
+  if (expired + excess > 0) forget(state, expired + excess);
 }
 
 /** True when `id` was processed less than 30 minutes before `now`. */
 export function hasBeenSeen(state: TriggerState, id: string, now: number): boolean {
-  // Compare ids first: parsing every timestamp of a full list for each event would dominate a busy batch.
-  const entry = state.seen.find((candidate) => candidate.id === id);
+  const entry = findSeen(state, id);
   return entry !== undefined && now - parseTime(entry.at) < SEEN_EXPIRATION;
 }
 
 /** Records that the event `id` has been processed at `now`. */
 export function recordSeen(state: TriggerState, id: string, now: number): void {
-  state.seen = state.seen.filter((entry) => entry.id !== id);
-  state.seen.push({ id, at: formatTime(now) });
-  if (state.seen.length > MAX_SEEN) state.seen.shift();
+  const previous = findSeen(state, id);
+  if (previous) {
+    state.seen.splice(state.seen.indexOf(previous), 1);
+    indexes.get(state.seen)?.delete(id);
+  }
+  const entry = { id, at: formatTime(now) };
+  state.seen.push(entry);
+  indexes.get(state.seen)?.set(id, entry);
+  if (state.seen.length > MAX_SEEN) forget(state, 1);
+}
+
+type SeenEntry = TriggerState['seen'][number];
+
+// A lookup of the seen list by id, built once a pass has searched the list often: with thousands of ids, a linear
+// search per event dominated a large batch, while building the index costs more than the few searches of a small
+// one. A pass works on its own copy of the list (cloneState), so an index never outlives its pass; every change to
+// the list goes through recordSeen and forget, which keep the index in step.
+const INDEX_AFTER_SEARCHES = 16;
+const indexes = new WeakMap<SeenEntry[], Map<string, SeenEntry>>();
+const searches = new WeakMap<SeenEntry[], number>();
+
+function findSeen(state: TriggerState, id: string): SeenEntry | undefined {
+  const index = indexes.get(state.seen);
+  if (index) return index.get(id);
+  const count = (searches.get(state.seen) ?? 0) + 1;
+  searches.set(state.seen, count);
+  if (count < INDEX_AFTER_SEARCHES) return state.seen.find((entry) => entry.id === id);
+  const built = new Map(state.seen.map((entry) => [entry.id, entry]));
+  indexes.set(state.seen, built);
+  return built.get(id);
+}
+
+/** Drops the `count` oldest seen ids. */
+function forget(state: TriggerState, count: number): void {
+  const index = indexes.get(state.seen);
+  for (const entry of state.seen.splice(0, count)) {
+    if (index?.get(entry.id) === entry) index.delete(entry.id);
+  }
 }
 
 /** True when `event` must wait for its leader: it follows another event, is recent, and the leader is unseen. */

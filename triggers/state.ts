@@ -78,7 +78,7 @@ export interface TriggerState {
   /** Compound and sequence nodes by node path. */
   composites: Record<string, CompositeState>;
   /** Ids of processed events and when they were processed, oldest first. */
-  seen: { id: string; at: string }[];
+  seen: { readonly id: string; readonly at: string }[];
   /** Followers waiting for their leader, in arrival order. */
   parked: ParkedEvent[];
 }
@@ -147,7 +147,10 @@ export function triggerId(node: NodeRef): string {
 
 /** Returns a deep copy of `state`, so transitions never mutate their input. */
 export function cloneState(state: TriggerState): TriggerState {
-  return structuredCloneJson(state);
+  // The seen list is most of a busy trigger's state, and its entries are never changed in place (ordering.ts only
+  // adds and removes them): a copy of the list shares them instead of serializing thousands of ids per event.
+  const { seen, ...rest } = state;
+  return { ...structuredCloneJson(rest), seen: seen.slice() };
 }
 
 function structuredCloneJson<T>(value: T): T {

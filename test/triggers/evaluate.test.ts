@@ -61,6 +61,34 @@ describe('ingest: de-duplication', () => {
     expect(engine.state.seen).toEqual([]);
   });
 
+  it('de-duplicates a large batch against a large seen list, and leaves its input state untouched', () => {
+    // Enough ids that the lookup switches from searching the list to an index built for the pass.
+    const engine = new Engine(trigger({ expect: ['some-event'], posture: 'Reactive', threshold: 1 }));
+    const earlier = Array.from({ length: 100 }, (_, index) => someEvent(index / 1000));
+    expect(engine.send(earlier, at(1))).toHaveLength(100);
+    const before = roundTrip(engine.state);
+    const again = [...earlier.slice(0, 40).map((event) => ({ ...event })), someEvent(2), someEvent(3)];
+    const result = ingest(engine.trigger, engine.state, again, at(4), idSource());
+    expect(result.firings.map((firing) => firing.triggering_event?.id)).toEqual([again[40]!.id, again[41]!.id]);
+    expect(engine.state).toEqual(before);
+    expect(result.state.seen.map((entry) => entry.id)).toEqual([...earlier, again[40]!, again[41]!].map((e) => e.id));
+    // The same redeliveries, one per pass (each searches the list instead of indexing it), are skipped too.
+    engine.state = result.state;
+    for (const event of again.slice(0, 20)) expect(engine.send({ ...event }, at(5))).toEqual([]);
+  });
+
+  it('forgets expired ids from the front of the list and keeps the fresh ones', () => {
+    const engine = new Engine(trigger({ expect: ['some-event'], posture: 'Reactive', threshold: 1 }));
+    const old = someEvent(0);
+    const fresh = someEvent(1);
+    engine.send(old, at(0));
+    engine.send(fresh, at(minutes(20)));
+    engine.tick(at(minutes(31)));
+    expect(engine.state.seen.map((entry) => entry.id)).toEqual([fresh.id]);
+    expect(engine.send(old, at(minutes(31)))).toHaveLength(1);
+    expect(engine.send(fresh, at(minutes(31)))).toEqual([]);
+  });
+
   it('ignores prefect.log.write events, as the triggers consumer does', () => {
     const engine = new Engine(trigger({ posture: 'Reactive' }));
     expect(engine.send(received({ occurred: START, event: 'prefect.log.write' }))).toEqual([]);
