@@ -47,6 +47,9 @@ export const envSchema = z.object({
     .min(1)
     .default('tripwire')
     .describe("Task queue of tripwire's own workflows (triggers, runs)"),
+  TEMPORAL_ROLLOVER_HISTORY_EVENTS: positiveInt
+    .default(2000)
+    .describe("History length at which the router has a busy automation's workflow continue as new"),
   DATABASE_URL: optionalText.describe(
     'postgres://… to store records in PostgreSQL; when unset, SQLite in TRIPWIRE_DATA_DIR',
   ),
@@ -84,6 +87,8 @@ export interface Config {
     readonly uiUrl: string | undefined;
     readonly cliPath: string | undefined;
     readonly taskQueue: string;
+    /** History length at which the router has a busy automation's workflow continue as new. */
+    readonly rolloverHistoryEvents: number;
   };
   readonly databaseUrl: string | undefined;
   readonly apiKey: string | undefined;
@@ -133,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://${browsableHost}:${e.TEMPORAL_UI_PORT}`),
       cliPath: e.TEMPORAL_CLI_PATH,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      rolloverHistoryEvents: e.TEMPORAL_ROLLOVER_HISTORY_EVENTS,
     }),
     databaseUrl: e.DATABASE_URL,
     apiKey: e.TRIPWIRE_API_KEY,

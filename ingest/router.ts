@@ -11,12 +11,19 @@ import type { ReceivedEvent } from '../events/schema';
 import type { Logger } from '../logging/logger';
 import type { AutomationRegistry, RoutedAutomation } from '../automations/registry';
 
-export type Deliver = (target: RoutedAutomation, events: ReceivedEvent[], leaders: string[]) => Promise<void>;
+/** Signals `events` to the target's workflow; 'held' when it is rolling over and the events must wait a moment. */
+export type Deliver = (
+  target: RoutedAutomation,
+  events: ReceivedEvent[],
+  leaders: string[],
+) => Promise<'delivered' | 'held'>;
 
 /** How long a follower waits in the outbox for its leader (Prefect's PRECEDING_EVENT_LOOKBACK). */
 export const FOLLOWER_LOOKBACK_MS = 15 * 60 * 1000;
 /** How soon a follower whose leader has not arrived is looked at again. */
 const LEADER_RECHECK_MS = 1000;
+/** How soon events held for a workflow that is rolling over are offered again. */
+const HOLD_RECHECK_MS = 25;
 
 export interface RouterOptions {
   batchSize?: number;
@@ -32,6 +39,8 @@ export interface RouterOptions {
 export class EventRouter {
   private wake: (() => void) | undefined;
   private notified = false;
+  /** Set when a drain held events back, so the next one comes after HOLD_RECHECK_MS instead of the poll interval. */
+  private heldBack = false;
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly batchSize: number;
@@ -82,8 +91,10 @@ export class EventRouter {
         this.logger.warn('event routing failed; retrying', { error: (error as Error).message });
       }
       if (drained >= this.batchSize || this.notified || this.stopping) continue;
+      const pause = this.heldBack ? Math.min(HOLD_RECHECK_MS, this.pollIntervalMs) : this.pollIntervalMs;
+      this.heldBack = false;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollIntervalMs);
+        const timer = setTimeout(resolve, pause);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
@@ -141,6 +152,7 @@ export class EventRouter {
     }
 
     const failed = new Map<string, string>();
+    const held = new Set<string>();
     const queue = [...groups.values()];
     const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
@@ -150,11 +162,15 @@ export class EventRouter {
         try {
           for (const chunk of this.chunkBySize(ordered)) {
             const follows = new Set(chunk.map((event) => event.follows));
-            await this.deliver(
+            const delivery = await this.deliver(
               group.target,
               chunk,
               [...group.leaders].filter((id) => follows.has(id)),
             );
+            if (delivery === 'held') {
+              held.add(group.target.workflowId);
+              break;
+            }
           }
         } catch (error) {
           failed.set(group.target.workflowId, (error as Error).message);
@@ -165,11 +181,22 @@ export class EventRouter {
 
     const done: OutboxEntry[] = [];
     const retry: OutboxEntry[] = [];
+    const later: OutboxEntry[] = [];
     for (const entry of entries) {
       const targets = targetsOf.get(entry.event.id) ?? [];
-      (targets.some((t) => failed.has(t)) ? retry : done).push(entry);
+      if (targets.some((t) => failed.has(t))) retry.push(entry);
+      else if (targets.some((t) => held.has(t))) later.push(entry);
+      else done.push(entry);
     }
     if (done.length > 0) await this.events.completeOutbox(done.map((e) => e.event.id));
+    if (later.length > 0) {
+      // Held is not failed either; targets that already got these events ignore them the second time.
+      this.heldBack = true;
+      await this.events.postponeOutbox(
+        later.map((entry) => entry.event.id),
+        new Date(now.getTime() + HOLD_RECHECK_MS).toISOString(),
+      );
+    }
     if (retry.length > 0) {
       const reason = [...failed.values()][0] ?? 'delivery failed';
       const attempts = Math.max(...retry.map((e) => e.attempts));

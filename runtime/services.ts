@@ -58,7 +58,9 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
   const webhooks = new WebhookRepository(db);
   const automations = new AutomationRepository(db);
   const registry = new AutomationRegistry(automations, logger);
-  const gateway = new AutomationGateway(temporal.client, config.temporal.taskQueue);
+  const gateway = new AutomationGateway(temporal.client, config.temporal.taskQueue, {
+    historyEvents: config.temporal.rolloverHistoryEvents,
+  });
   const routerRef: { current?: EventRouter } = {};
   const pipeline = new IngestPipeline({
     events,

@@ -11,26 +11,49 @@ import {
   definitionSignal,
   eventsSignal,
   type EventsSignalInput,
+  rolloverSignal,
   stateQuery,
   stopSignal,
   type StopSignalInput,
 } from '../workflows/messages';
 import { automationIdKey, automationNameKey, triggerTypeKey } from '../workflows/search-attributes';
+import { type RolloverOptions, RolloverWatch } from './rollover';
+
+/** What became of a delivery: signalled, or held back because the workflow is rolling over (retry shortly). */
+export type Delivery = 'delivered' | 'held';
 
 /** Starts, feeds, updates, stops and queries automation workflows. */
 export class AutomationGateway {
+  private readonly rollover: RolloverWatch;
+
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-  ) {}
+    rollover: RolloverOptions = { historyEvents: 2000 },
+  ) {
+    this.rollover = new RolloverWatch(
+      async (workflowId) => {
+        const description = await this.client.workflow.getHandle(workflowId).describe();
+        return {
+          runId: description.runId,
+          running: description.status.name === 'RUNNING',
+          historyLength: description.historyLength,
+        };
+      },
+      (workflowId) => this.client.workflow.getHandle(workflowId).signal(rolloverSignal),
+      rollover,
+    );
+  }
 
   /** Delivers `events` to the automation's workflow, starting it if it is not running. */
-  async deliver(target: RoutedAutomation, events: ReceivedEvent[], leaders: string[] = []): Promise<void> {
+  async deliver(target: RoutedAutomation, events: ReceivedEvent[], leaders: string[] = []): Promise<Delivery> {
+    if (await this.rollover.mustHold(target.workflowId)) return 'held';
     const input: EventsSignalInput = leaders.length > 0 ? { events, leaders } : { events };
     // The workflow nearly always runs already, and a plain signal costs the server less than signal-with-start.
     try {
       await this.client.workflow.getHandle(target.workflowId).signal(eventsSignal, input);
-      return;
+      await this.rollover.delivered(target.workflowId);
+      return 'delivered';
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
@@ -42,6 +65,7 @@ export class AutomationGateway {
       signalArgs: [input],
       typedSearchAttributes: searchAttributes(target.snapshot),
     });
+    return 'delivered';
   }
 
   /** Sends the automation's new definition to its workflow, starting it so proactive triggers begin counting. */

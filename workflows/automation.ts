@@ -28,6 +28,7 @@ import {
   type AutomationWorkflowInput,
   definitionSignal,
   eventsSignal,
+  rolloverSignal,
   stateQuery,
   stopSignal,
 } from './messages';
@@ -55,6 +56,7 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
   const leaders: string[] = [...(input.leaders ?? [])];
   let incoming: AutomationSnapshot | undefined = input.incoming;
   let stopped: string | undefined = automation.enabled ? undefined : 'disabled';
+  let rollover = false;
   let inFlight = 0;
   let firings = 0;
   let lastFiring: Firing | undefined;
@@ -69,6 +71,9 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
   });
   setHandler(stopSignal, ({ reason }) => {
     stopped = reason;
+  });
+  setHandler(rolloverSignal, () => {
+    rollover = true;
   });
   setHandler(stateQuery, () => ({
     automation_id: automation.id,
@@ -124,7 +129,11 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
     const timeout = wake === null ? undefined : Math.max(1, Date.parse(wake) - Date.now());
     const woken = await condition(
       () =>
-        pending.length > 0 || incoming !== undefined || stopped !== undefined || workflowInfo().continueAsNewSuggested,
+        pending.length > 0 ||
+        incoming !== undefined ||
+        stopped !== undefined ||
+        rollover ||
+        workflowInfo().continueAsNewSuggested,
       timeout as number,
     );
     if (stopped !== undefined) break;
@@ -156,7 +165,11 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
       if (result.firings.length > 0) void fireAll(result.firings);
     }
 
-    if (workflowInfo().continueAsNewSuggested) {
+    // Continuing as new while signals keep arriving fails the workflow task (Temporal will not drop them), and the
+    // retry replays the whole history, during which more arrive: a busy automation stalled for seconds. So the
+    // router asks for it (`rollover`) and holds the automation's events until the new run is up; Temporal's own
+    // suggestion remains for workflows the router does not drive (and for routers in other processes).
+    if (rollover || workflowInfo().continueAsNewSuggested) {
       await condition(() => inFlight === 0 && allHandlersFinished());
       await continueAsNew<typeof automationWorkflow>({ automation, state, pending, leaders, incoming });
     }

@@ -59,6 +59,8 @@ export interface AutomationStateView {
 export const eventsSignal = defineSignal<[EventsSignalInput]>('events');
 export const definitionSignal = defineSignal<[DefinitionSignalInput]>('definition');
 export const stopSignal = defineSignal<[StopSignalInput]>('stop');
+/** Asks the workflow to continue as new; the router sends it, then holds the automation's events until it has. */
+export const rolloverSignal = defineSignal('rollover');
 export const stateQuery = defineQuery<AutomationStateView>('state');
 
 export interface FlowRunWorkflowInput {
