@@ -40,10 +40,37 @@ export function eventNamePatterns(trigger: Trigger): string[] {
 
 /** True when some leaf of `trigger` covers `event`: its name, primary resource and related resources match. */
 export function coversEvent(trigger: Trigger, event: Event): boolean {
-  return leafFilters(trigger).some(
-    (leaf) =>
-      (leaf.names.length === 0 || eventNameMatchesAny(leaf.names, event.event)) &&
-      resourceSpecMatches(leaf.match, event.resource) &&
-      matchRelated(leaf.matchRelated, event.related),
-  );
+  return coverage(trigger)(event);
+}
+
+/** Returns `coversEvent` for `trigger` with its leaves worked out once, for a caller that asks for many events. */
+export function coverage(trigger: Trigger): (event: Event) => boolean {
+  const leaves = leafFilters(trigger);
+  return (event) =>
+    leaves.some(
+      (leaf) =>
+        (leaf.names.length === 0 || eventNameMatchesAny(leaf.names, event.event)) &&
+        resourceSpecMatches(leaf.match, event.resource) &&
+        matchRelated(leaf.matchRelated, event.related),
+    );
+}
+
+const GLOB_SYNTAX = /[*?[]/;
+
+/**
+ * Returns the primary resource ids an event must have for some leaf of `trigger` to cover it, or undefined when a
+ * leaf takes other ids too (no `prefect.resource.id` in its `match`, or a glob or `!` among its values). The router
+ * looks these up instead of testing every automation that expects the event's name.
+ */
+export function requiredResourceIds(trigger: Trigger): Set<string> | undefined {
+  const ids = new Set<string>();
+  for (const leaf of leafFilters(trigger)) {
+    const expected = leaf.match['prefect.resource.id'];
+    if (expected === undefined) return undefined;
+    for (const pattern of typeof expected === 'string' ? [expected] : expected) {
+      if (pattern.startsWith('!') || GLOB_SYNTAX.test(pattern)) return undefined;
+      ids.add(pattern);
+    }
+  }
+  return ids;
 }

@@ -74,6 +74,12 @@ export class EventNameIndex<T> {
     return true;
   }
 
+  /** True when `value` is in the index with a pattern matching `eventName` (or as a catch-all). */
+  accepts(value: T, eventName: string): boolean {
+    const entry = this.entries.get(value);
+    return entry !== undefined && (entry.catchAll || entry.matches(eventName));
+  }
+
   /** Returns every value with a pattern matching `eventName` (catch-alls included); a new Set on each call. */
   candidates(eventName: string): Set<T> {
     const found = new Set<T>(this.catchAll);
