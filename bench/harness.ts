@@ -52,7 +52,14 @@ export async function benchServices(
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-'));
   // BENCH_LOG_LEVEL=warn shows what went wrong during a slow run (retried deliveries, failed workflow tasks).
   const level = process.env.BENCH_LOG_LEVEL ?? 'error';
-  const config = loadConfig({ TRIPWIRE_DATA_DIR: dataDir, TRIPWIRE_API_KEY: 'bench', LOG_LEVEL: level });
+  // A task queue of its own: a scenario's worker must not inherit the workflows an earlier scenario left running on
+  // the same server (replaying their histories was charged to the latency run that followed the throughput runs).
+  const config = loadConfig({
+    TRIPWIRE_DATA_DIR: dataDir,
+    TRIPWIRE_API_KEY: 'bench',
+    LOG_LEVEL: level,
+    TEMPORAL_TASK_QUEUE: `bench-${path.basename(dataDir)}`,
+  });
   const services = await openServices(config, createLogger(level as LogLevel), temporalAddress);
   return {
     services,

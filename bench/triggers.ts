@@ -17,7 +17,8 @@ import type { LatencyMessage, LatencyRun } from './latency-client';
 const EVENTS = Number(process.env.BENCH_TRIGGER_EVENTS ?? 5000);
 const KEYS = Number(process.env.BENCH_FOR_EACH_KEYS ?? 10_000);
 const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 100);
-const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+// Long enough that the busiest workflow continues as new a few times during the run, as it would when sustained.
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 30);
 
 type Tripwire = Awaited<ReturnType<typeof startBenchTripwire>>;
 
