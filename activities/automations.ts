@@ -92,14 +92,19 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
       const announced = batch.flatMap(({ firing, actions: [first] }, index) =>
         first ? [actionTriggeredEvent({ automation, firing, ...first, triggeredEventId: recorded[index]!.id })] : [],
       );
-      await deps.pipeline.store(deps.pipeline.validate([...recorded, ...announced], true));
-      return Promise.all(
+      // The first actions start while that write is in flight (the commit was a tenth of the latency from event to
+      // action) and record their outcome only once it is done. A failed write fails the batch after the actions
+      // return, so that the retry records the firings; the actions it runs again carry the same idempotency keys.
+      const written = deps.pipeline.store(deps.pipeline.validate([...recorded, ...announced], true)).then(() => {});
+      written.catch(() => {}); // awaited below, once the actions are done
+      const outcomes = await Promise.all(
         batch.map(async ({ firing, actions }, index) => {
           const triggeredEventId = recorded[index]!.id;
           const results: RunActionResult[] = [];
           for (const [position, { action, actionIndex }] of actions.entries()) {
             try {
-              results.push(await run({ automation, firing, action, actionIndex, triggeredEventId }, position === 0));
+              const input = { automation, firing, action, actionIndex, triggeredEventId };
+              results.push(await run(input, position === 0 ? written : undefined));
             } catch {
               return { triggeredEventId, results, retryFrom: position };
             }
@@ -107,16 +112,18 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
           return { triggeredEventId, results };
         }),
       );
+      await written;
+      return outcomes;
     },
 
     /** Runs one action; an expected failure is recorded and returned, anything else is thrown for a retry. */
     async runAction(input: RunActionInput): Promise<RunActionResult> {
-      return run(input, false);
+      return run(input);
     },
   };
 
-  /** Runs one action; `announced` when its `.action.triggered` event is already stored. */
-  const run = async (input: RunActionInput, announced: boolean): Promise<RunActionResult> => {
+  /** Runs one action; `announced` settles once its `.action.triggered` event is stored by the caller's write. */
+  const run = async (input: RunActionInput, announced?: Promise<void>): Promise<RunActionResult> => {
     const { automation, firing, actionIndex } = input;
     const parsed = actionSchema.safeParse(input.action);
     const invocation = invocationId(firing, actionIndex);
@@ -128,6 +135,7 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
       related: RelatedResource[],
       details: Record<string, unknown>,
     ) => {
+      await announced; // the outcome follows its announcement in the feed
       await emit({
         id: derivedId(invocation, status),
         occurred: new Date().toISOString(),
