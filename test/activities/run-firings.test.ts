@@ -1,5 +1,6 @@
 // runFirings starts a firing's first action while the write that records the firing is still in flight, records the
-// action's outcome only after that write, and fails the batch when the write fails, so that a retry records it.
+// action's outcome only after that write, and fails the batch when the write fails, so that a retry records it. The
+// pipeline is a stand-in because the test must hold that write open and decide how it ends; the webhook is real.
 import http from 'node:http';
 import { createAutomationActivities } from '../../activities/automations';
 import type { Event } from '../../events/schema';
