@@ -10,7 +10,8 @@ export interface LatencyRun {
   apiKey: string;
   rate: number;
   seconds: number;
-  resource: string;
+  /** Resource ids of the events, taken in turn (one per automation). */
+  resources: string[];
 }
 
 export type LatencyMessage =
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
     const wait = started + (i * 1000) / run.rate - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const id = crypto.randomUUID();
-    const event = { id, event: 'bench.ping', resource: { 'prefect.resource.id': run.resource } };
+    const resource = run.resources[i % run.resources.length]!;
+    const event = { id, event: 'bench.ping', resource: { 'prefect.resource.id': resource } };
     sends.push(
       post(`${run.apiUrl}/api/events`, run.apiKey, JSON.stringify(event)).then(({ status, text }) => {
         if (status !== 204) throw new Error(`POST /api/events: ${status} ${text}`);

@@ -17,6 +17,8 @@ import type { LatencyMessage, LatencyRun } from './latency-client';
 const EVENTS = Number(process.env.BENCH_TRIGGER_EVENTS ?? 5000);
 const KEYS = Number(process.env.BENCH_FOR_EACH_KEYS ?? 10_000);
 const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 100);
+// Spread over several automations, the same rate shows what one workflow's one-task-at-a-time costs.
+const LATENCY_AUTOMATIONS = Number(process.env.BENCH_LATENCY_AUTOMATIONS ?? 1);
 // Long enough that the busiest workflow continues as new a few times during the run, as it would when sustained.
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 30);
 
@@ -217,24 +219,27 @@ async function latency(address: string): Promise<(string | number)[][]> {
   try {
     const sink = await next();
     if (sink.type !== 'sink') throw new Error('bench: the latency client did not start its sink');
-    await tw.api('POST', '/api/automations', {
-      name: 'latency',
-      trigger: {
-        type: 'event',
-        posture: 'Reactive',
-        match: { 'prefect.resource.id': 'bench.latency' },
-        expect: ['bench.ping'],
-        threshold: 1,
-        within: 0,
-      },
-      actions: [{ type: 'call-webhook', url: sink.url, payload: '{{ event.id }}' }],
-    });
+    const resources = Array.from({ length: LATENCY_AUTOMATIONS }, (_, i) => `bench.latency.${i}`);
+    for (const [i, resource] of resources.entries()) {
+      await tw.api('POST', '/api/automations', {
+        name: `latency-${i}`,
+        trigger: {
+          type: 'event',
+          posture: 'Reactive',
+          match: { 'prefect.resource.id': resource },
+          expect: ['bench.ping'],
+          threshold: 1,
+          within: 0,
+        },
+        actions: [{ type: 'call-webhook', url: sink.url, payload: '{{ event.id }}' }],
+      });
+    }
     const run: LatencyRun = {
       apiUrl: tw.url,
       apiKey: tw.services.apiKey.key,
       rate: RATE,
       seconds: LATENCY_SECONDS,
-      resource: 'bench.latency',
+      resources,
     };
     client.send(run);
     const done = await next();
@@ -243,9 +248,10 @@ async function latency(address: string): Promise<(string | number)[][]> {
     const delays = [...done.delays].sort((a, b) => a - b);
     const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))]!;
     return [
-      ['rate', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+      ['rate', 'automations', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
       [
         `${RATE}/s`,
+        LATENCY_AUTOMATIONS,
         delays.length,
         fmt(pct(50), 1),
         fmt(pct(90), 1),
