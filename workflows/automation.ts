@@ -3,11 +3,13 @@
 // continues as new when Temporal suggests it, carrying the state and any queued events.
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   log,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -124,19 +126,38 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
     }
   };
 
+  // One timer for the next wake, kept while the wake stays the same: a timeout per wait started and cancelled a
+  // Temporal timer in every workflow task of a windowed trigger (two more history events and two more commands each).
+  let alarm: { wake: string; rang: boolean; scope: CancellationScope } | undefined;
+  const setAlarm = (wake: string | null) => {
+    if (alarm && alarm.wake === wake) return;
+    alarm?.scope.cancel();
+    alarm = undefined;
+    if (wake === null) return;
+    const next = { wake, rang: false, scope: new CancellationScope() };
+    next.scope
+      .run(() => sleep(Math.max(1, Date.parse(wake) - Date.now())))
+      .then(
+        () => (next.rang = true),
+        () => undefined, // cancelled: the wake moved
+      );
+    alarm = next;
+  };
+
   while (stopped === undefined) {
-    const wake = nextWakeAt(automation.trigger, state);
-    const timeout = wake === null ? undefined : Math.max(1, Date.parse(wake) - Date.now());
-    const woken = await condition(
+    setAlarm(nextWakeAt(automation.trigger, state));
+    await condition(
       () =>
         pending.length > 0 ||
         incoming !== undefined ||
         stopped !== undefined ||
         rollover ||
+        alarm?.rang === true ||
         workflowInfo().continueAsNewSuggested,
-      timeout as number,
     );
     if (stopped !== undefined) break;
+    const rang = alarm?.rang === true;
+    if (rang) alarm = undefined;
 
     if (incoming) {
       const next: AutomationSnapshot = incoming;
@@ -157,7 +178,7 @@ export async function automationWorkflow(input: AutomationWorkflowInput): Promis
         ? ingest(automation.trigger, state, pending.splice(0, pending.length), now, uuid4, {
             leadersSeen: leaders.splice(0, leaders.length),
           })
-        : !woken
+        : rang
           ? onTick(automation.trigger, state, now, uuid4)
           : undefined;
     if (result) {
