@@ -103,7 +103,7 @@ export class AutomationRegistry {
   candidates(event: Event): RoutedAutomation[] {
     const out: RoutedAutomation[] = [];
     this.eachCovering(event, (routed) => {
-      out.push({ snapshot: routed.snapshot, workflowId: routed.workflowId });
+      out.push(routed);
       return true;
     });
     return out;

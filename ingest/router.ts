@@ -11,12 +11,11 @@ import type { ReceivedEvent } from '../events/schema';
 import type { Logger } from '../logging/logger';
 import type { AutomationRegistry, RoutedAutomation } from '../automations/registry';
 
-/** Signals `events` to the target's workflow; 'held' when it is rolling over and the events must wait a moment. */
-export type Deliver = (
-  target: RoutedAutomation,
-  events: ReceivedEvent[],
-  leaders: string[],
-) => Promise<'delivered' | 'held'>;
+/** What became of a delivery: signalled, or held back because the workflow is rolling over (offered again soon). */
+export type Delivery = 'delivered' | 'held';
+
+/** Signals `events` to the target's workflow. */
+export type Deliver = (target: RoutedAutomation, events: ReceivedEvent[], leaders: string[]) => Promise<Delivery>;
 
 /** How long a follower waits in the outbox for its leader (Prefect's PRECEDING_EVENT_LOOKBACK). */
 export const FOLLOWER_LOOKBACK_MS = 15 * 60 * 1000;

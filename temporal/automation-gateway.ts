@@ -17,10 +17,8 @@ import {
   type StopSignalInput,
 } from '../workflows/messages';
 import { automationIdKey, automationNameKey, triggerTypeKey } from '../workflows/search-attributes';
+import type { Delivery } from '../ingest/router';
 import { type RolloverOptions, RolloverWatch } from './rollover';
-
-/** What became of a delivery: signalled, or held back because the workflow is rolling over (retry shortly). */
-export type Delivery = 'delivered' | 'held';
 
 /** Starts, feeds, updates, stops and queries automation workflows. */
 export class AutomationGateway {
@@ -29,7 +27,7 @@ export class AutomationGateway {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
-    rollover: RolloverOptions = { historyEvents: 2000 },
+    rollover: RolloverOptions,
   ) {
     this.rollover = new RolloverWatch(
       async (workflowId) => {

@@ -87,14 +87,19 @@ describe('runFirings', () => {
     batch: [{ firing, actions: [{ action: automation().actions[0], actionIndex: 0 }] }],
   });
 
-  it('calls the webhook before the firing is committed, and records the outcome after it', async () => {
+  /** Activities whose first write ends (with `error`, or well) a moment after the webhook was called. */
+  function settleAfterWebhook(error?: Error) {
     const log: string[] = [];
     const { pipeline, settleFirst } = controlledPipeline(log);
-    const activities = createAutomationActivities({ pipeline, automations: {} as never });
     onRequest = () => {
       log.push('webhook called');
-      setTimeout(() => settleFirst(), 50);
+      setTimeout(() => settleFirst(error), 30);
     };
+    return { log, activities: createAutomationActivities({ pipeline, automations: {} as never }) };
+  }
+
+  it('calls the webhook before the firing is committed, and records the outcome after it', async () => {
+    const { log, activities } = settleAfterWebhook();
     const [result] = await activities.runFirings(work());
     expect(result!.results).toEqual([expect.objectContaining({ status: 'executed' })]);
     expect(log).toEqual([
@@ -105,13 +110,7 @@ describe('runFirings', () => {
   });
 
   it('fails the batch when the firing cannot be recorded, without recording the outcome', async () => {
-    const log: string[] = [];
-    const { pipeline, settleFirst } = controlledPipeline(log);
-    const activities = createAutomationActivities({ pipeline, automations: {} as never });
-    onRequest = () => {
-      log.push('webhook called');
-      setTimeout(() => settleFirst(new Error('database is down')), 20);
-    };
+    const { log, activities } = settleAfterWebhook(new Error('database is down'));
     await expect(activities.runFirings(work())).rejects.toThrow('database is down');
     expect(log).toEqual(['webhook called', 'failed prefect.automation.triggered+prefect.automation.action.triggered']);
   });
