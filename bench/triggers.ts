@@ -13,6 +13,7 @@ import { startWorker } from '../runtime/worker';
 import { defaultCliPath, startDevServer } from '../temporal/dev-server';
 import { benchServices, fmt, table } from './harness';
 import type { LatencyMessage, LatencyRun } from './latency-client';
+import { profileWorkflowTasks, workflowTaskRows } from './workflow-tasks';
 
 const EVENTS = Number(process.env.BENCH_TRIGGER_EVENTS ?? 5000);
 const KEYS = Number(process.env.BENCH_FOR_EACH_KEYS ?? 10_000);
@@ -201,7 +202,7 @@ async function throughput(address: string): Promise<(string | number)[][]> {
  * Sends RATE events/s over HTTP for LATENCY_SECONDS from another process; each fires a call-webhook action back to
  * it. The sender and receiver live outside tripwire's process so that their work is not charged to tripwire.
  */
-async function latency(address: string): Promise<(string | number)[][]> {
+async function latency(address: string): Promise<{ delays: (string | number)[][]; tasks: (string | number)[][] }> {
   const client = fork(path.join(__dirname, 'latency-client.js'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const messages: LatencyMessage[] = [];
   let notify: (() => void) | undefined;
@@ -220,8 +221,9 @@ async function latency(address: string): Promise<(string | number)[][]> {
     const sink = await next();
     if (sink.type !== 'sink') throw new Error('bench: the latency client did not start its sink');
     const resources = Array.from({ length: LATENCY_AUTOMATIONS }, (_, i) => `bench.latency.${i}`);
+    const workflowIds: string[] = [];
     for (const [i, resource] of resources.entries()) {
-      await tw.api('POST', '/api/automations', {
+      const automation = await tw.api('POST', '/api/automations', {
         name: `latency-${i}`,
         trigger: {
           type: 'event',
@@ -233,6 +235,7 @@ async function latency(address: string): Promise<(string | number)[][]> {
         },
         actions: [{ type: 'call-webhook', url: sink.url, payload: '{{ event.id }}' }],
       });
+      workflowIds.push(automation!.workflow_id as string);
     }
     const run: LatencyRun = {
       apiUrl: tw.url,
@@ -246,19 +249,23 @@ async function latency(address: string): Promise<(string | number)[][]> {
     if (done.type !== 'done') throw new Error('bench: unexpected message from the latency client');
     if (process.env.BENCH_LATENCY_TIMELINE) printTimeline(done.delays);
     const delays = [...done.delays].sort((a, b) => a - b);
+    const tasks = await profileWorkflowTasks(tw.services.temporal.client, workflowIds);
     const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))]!;
-    return [
-      ['rate', 'automations', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-      [
-        `${RATE}/s`,
-        LATENCY_AUTOMATIONS,
-        delays.length,
-        fmt(pct(50), 1),
-        fmt(pct(90), 1),
-        fmt(pct(99), 1),
-        fmt(delays[delays.length - 1]!, 1),
+    return {
+      delays: [
+        ['rate', 'automations', 'events', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
+        [
+          `${RATE}/s`,
+          LATENCY_AUTOMATIONS,
+          delays.length,
+          fmt(pct(50), 1),
+          fmt(pct(90), 1),
+          fmt(pct(99), 1),
+          fmt(delays[delays.length - 1]!, 1),
+        ],
       ],
-    ];
+      tasks: workflowTaskRows(tasks),
+    };
   } finally {
     client.kill();
     await tw.stop();
@@ -293,7 +300,9 @@ export async function benchTriggers(): Promise<void> {
     }
     const latencyRows = await latency(server.address);
     process.stdout.write('\ntriggers: from the 204 of POST /api/events to the call-webhook action reaching its URL\n');
-    table(latencyRows);
+    table(latencyRows.delays);
+    process.stdout.write("\ntriggers: the latency run's automation workflows, from their histories\n");
+    table(latencyRows.tasks);
   } finally {
     await server.stop();
   }
