@@ -93,6 +93,26 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
+/**
+ * Waits until every automation's workflow runs and answers its state query, i.e. has completed its first workflow
+ * task: starting a workflow costs the worker far more than an event does, and the throughput runs measure the
+ * sustained rate, not start-up.
+ */
+async function untilRunning(tw: Tripwire, automationIds: string[]): Promise<void> {
+  const running = async (id: string) => {
+    try {
+      return ((await tw.api('GET', `/api/automations/${id}/state`)) as { running?: boolean }).running === true;
+    } catch {
+      return false; // the first workflow task has not completed yet
+    }
+  };
+  await until(
+    async () => (await Promise.all(automationIds.map(running))).every(Boolean),
+    120_000,
+    'the workflows to start',
+  );
+}
+
 /** Stores `events` in batches of 100, as a busy sender's batches arrive; returns the seconds it took. */
 async function store(tw: Tripwire, events: Event[]): Promise<number> {
   const started = performance.now();
@@ -124,6 +144,7 @@ async function throughput(address: string): Promise<(string | number)[][]> {
       name: 'one trigger counting every event',
       run: async (tw) => {
         const automation = (await tw.api('POST', '/api/automations', counting('one', 'bench.one', EVENTS)))!;
+        await untilRunning(tw, [automation.id as string]);
         const started = performance.now();
         await store(
           tw,
@@ -143,6 +164,7 @@ async function throughput(address: string): Promise<(string | number)[][]> {
             (await tw.api('POST', '/api/automations', counting(`a${i}`, `bench.a.${i}`, EVENTS / 100)))!.id as string,
           );
         }
+        await untilRunning(tw, ids);
         const started = performance.now();
         await store(
           tw,
@@ -173,6 +195,7 @@ async function throughput(address: string): Promise<(string | number)[][]> {
       '/api/automations',
       counting('keys', 'bench.key.*', 2, { for_each: ['prefect.resource.id'] }),
     ))!;
+    await untilRunning(tw, [automation.id as string]);
     const started = performance.now();
     await store(
       tw,
