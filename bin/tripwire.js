@@ -8,4 +8,4 @@ if (!fs.existsSync(main)) {
   process.stderr.write('tripwire: the CLI is not built yet: run "npm run build" (npm start does it too)\n');
   process.exit(1);
 }
-require(main);
+require(main).runFromCommandLine();

@@ -1,7 +1,10 @@
 // The `tripwire` CLI: argv → one verb group per file under cli/commands. Errors print the API's message, and the
 // exit status is 1 (2 for usage errors, which commander reports).
 import 'dotenv/config';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
+import { projectRoot } from '../runtime/project-root';
 import { ApiClientError, createApiClient } from './client';
 import { registerAutomationCommands } from './commands/automations';
 import { registerDeploymentCommands } from './commands/deployments';
@@ -10,7 +13,9 @@ import { registerWebhookCommands } from './commands/webhooks';
 
 /** Runs the CLI on `argv`. */
 export async function runCli(argv: string[]): Promise<void> {
-  const program = new Command('tripwire').description('self-hosted webhooks and event triggers on Temporal');
+  const program = new Command('tripwire')
+    .description('self-hosted webhooks and event triggers on Temporal')
+    .version(packageVersion(), '-V, --version');
   const client = () => createApiClient();
   registerWebhookCommands(program, client);
   registerEventCommands(program, client);
@@ -20,7 +25,16 @@ export async function runCli(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-if (require.main === module || process.argv[1]?.endsWith('bin/tripwire.js')) {
+function packageVersion(): string {
+  const manifest = path.join(projectRoot(), 'package.json');
+  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Runs the CLI on this process's arguments and exits non-zero on failure: what the `tripwire` command does. bin/
+ * calls it by name, because how the command was reached (a path, an npx or npm-link symlink) says nothing reliable.
+ */
+export function runFromCommandLine(): void {
   runCli(process.argv).catch((error: unknown) => {
     if (error instanceof ApiClientError) {
       process.stderr.write(`Error: ${error.message}\n`);
@@ -31,3 +45,5 @@ if (require.main === module || process.argv[1]?.endsWith('bin/tripwire.js')) {
     process.exit(1);
   });
 }
+
+if (require.main === module) runFromCommandLine();

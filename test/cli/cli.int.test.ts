@@ -44,6 +44,21 @@ describe('tripwire CLI', () => {
     return JSON.parse(result.stdout);
   };
 
+  it('runs however the command is reached: through a symlink (npm link, an installed bin) and as `npx tripwire`', async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    const link = path.join(project, 'tripwire');
+    fs.symlinkSync(BIN, link);
+    try {
+      // It once ran only when the script's own path ended in bin/tripwire.js, so both of these printed nothing.
+      expect((await run(link, ['--version'], { cwd: project })).stdout.trim()).toBe(version);
+      const npx = await run('npx', ['--no-install', 'tripwire', '--version'], { cwd: root });
+      expect(npx.stdout.trim()).toBe(version);
+    } finally {
+      fs.rmSync(link);
+    }
+  });
+
   it('creates, lists, toggles, rotates and deletes a webhook', async () => {
     const template =
       '{"event": "model.refreshed", "resource": {"prefect.resource.id": "product.models.{{ body.model }}"}}';
