@@ -32,6 +32,11 @@ export function print(format: OutputFormat, data: unknown, rows: Record<string, 
   );
 }
 
+/** Reports what a verb did: a sentence for people, or `data` as JSON for scripts. */
+export function report(format: OutputFormat, data: unknown, sentence: string): void {
+  process.stdout.write(format === 'json' ? JSON.stringify(data, null, 2) + '\n' : sentence + '\n');
+}
+
 /** Parses the -o/--output option. */
 export function outputFormat(value: string | undefined): OutputFormat {
   if (value === undefined || value === 'table') return 'table';

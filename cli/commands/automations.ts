@@ -1,7 +1,7 @@
 // `tripwire automation …`: list, show, pause, resume and delete automations.
 import type { Command } from 'commander';
 import type { ApiClient } from '../client';
-import { outputFormat, print } from '../output';
+import { outputFormat, print, report } from '../output';
 
 interface Automation {
   id: string;
@@ -26,6 +26,7 @@ export function registerAutomationCommands(program: Command, client: () => ApiCl
 
   automation
     .command('ls')
+    .description('list automations')
     .option('-o, --output <format>', 'table or json')
     .action(async (options: { output?: string }) => {
       const all = await client().request<Automation[]>('GET', '/api/automations');
@@ -34,6 +35,7 @@ export function registerAutomationCommands(program: Command, client: () => ApiCl
 
   automation
     .command('get <id>')
+    .description('show one automation')
     .option('-o, --output <format>', 'table or json')
     .option('--state', "include what the trigger's workflow is waiting for")
     .action(async (id: string, options: { output?: string; state?: boolean }) => {
@@ -51,14 +53,26 @@ export function registerAutomationCommands(program: Command, client: () => ApiCl
     ['pause', false],
     ['resume', true],
   ] as const) {
-    automation.command(`${verb} <id>`).action(async (id: string) => {
-      await client().request('PATCH', `/api/automations/${encodeURIComponent(id)}`, { enabled });
-      process.stdout.write(`Automation ${id} ${enabled ? 'resumed' : 'paused'}\n`);
-    });
+    automation
+      .command(`${verb} <id>`)
+      .description(enabled ? 'resume a paused automation' : 'pause an automation: its trigger stops evaluating')
+      .option('-o, --output <format>', 'table or json')
+      .action(async (id: string, options: { output?: string }) => {
+        const format = outputFormat(options.output);
+        const updated = await client().request<Automation>('PATCH', `/api/automations/${encodeURIComponent(id)}`, {
+          enabled,
+        });
+        report(format, updated, `Automation ${id} ${enabled ? 'resumed' : 'paused'}`);
+      });
   }
 
-  automation.command('delete <id>').action(async (id: string) => {
-    await client().request('DELETE', `/api/automations/${encodeURIComponent(id)}`);
-    process.stdout.write(`Automation ${id} deleted\n`);
-  });
+  automation
+    .command('delete <id>')
+    .description('delete an automation; its workflow ends')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { output?: string }) => {
+      const format = outputFormat(options.output);
+      await client().request('DELETE', `/api/automations/${encodeURIComponent(id)}`);
+      report(format, { id, deleted: true }, `Automation ${id} deleted`);
+    });
 }

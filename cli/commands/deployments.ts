@@ -7,7 +7,7 @@ import { parseTriggerArgs } from '../../project/trigger-args';
 import { createLogger } from '../../logging/logger';
 import { projectRoot } from '../../runtime/project-root';
 import type { ApiClient } from '../client';
-import { outputFormat, print } from '../output';
+import { outputFormat, print, report } from '../output';
 
 interface Deployment {
   id: string;
@@ -111,6 +111,7 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
   const deployment = program.command('deployment').alias('deployments').description('inspect and run deployments');
   deployment
     .command('ls')
+    .description('list deployments')
     .option('-o, --output <format>', 'table or json')
     .action(async (options: { output?: string }) => {
       const all = await client().request<Deployment[]>('GET', '/api/deployments');
@@ -152,14 +153,20 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
       });
       print(outputFormat(options.output), run, [runRow(run)], ['id', 'name', 'state', 'scheduled', 'updated']);
     });
-  deployment.command('delete <name>').action(async (name: string) => {
-    await client().request('DELETE', `/api/deployments/${encodeURIComponent(name)}`);
-    process.stdout.write(`Deployment ${name} deleted\n`);
-  });
+  deployment
+    .command('delete <name>')
+    .description('delete a deployment and the automations it owns')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (name: string, options: { output?: string }) => {
+      const format = outputFormat(options.output);
+      await client().request('DELETE', `/api/deployments/${encodeURIComponent(name)}`);
+      report(format, { name, deleted: true }, `Deployment ${name} deleted`);
+    });
 
   const run = program.command('run').alias('flow-run').description('flow runs');
   run
     .command('ls')
+    .description('list flow runs, newest first')
     .option('--deployment <name>', 'only runs of this deployment')
     .option('--state <type>', 'only runs in this state type (e.g. COMPLETED)')
     .option('-o, --output <format>', 'table or json')
@@ -173,15 +180,21 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     });
   run
     .command('get <id>')
+    .description('show one flow run')
     .option('-o, --output <format>', 'table or json')
     .action(async (id: string, options: { output?: string }) => {
       const one = await client().request<FlowRun>('GET', `/api/flow-runs/${encodeURIComponent(id)}`);
       print(outputFormat(options.output), one, [runRow(one)], ['id', 'name', 'state', 'scheduled', 'updated']);
     });
-  run.command('cancel <id>').action(async (id: string) => {
-    const cancelled = await client().request<FlowRun>('POST', `/api/flow-runs/${encodeURIComponent(id)}/cancel`);
-    process.stdout.write(`Flow run ${id} is ${cancelled.state.name}\n`);
-  });
+  run
+    .command('cancel <id>')
+    .description('cancel a scheduled or running flow run')
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { output?: string }) => {
+      const format = outputFormat(options.output);
+      const cancelled = await client().request<FlowRun>('POST', `/api/flow-runs/${encodeURIComponent(id)}/cancel`);
+      report(format, cancelled, `Flow run ${id} is ${cancelled.state.name}`);
+    });
 
   program
     .command('worker')

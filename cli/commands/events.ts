@@ -1,7 +1,7 @@
 // `tripwire events …`: list the feed, tail it live, and emit an event.
 import type { Command } from 'commander';
 import type { ApiClient } from '../client';
-import { outputFormat, print } from '../output';
+import { outputFormat, print, report } from '../output';
 
 interface FeedEvent {
   id: string;
@@ -85,30 +85,35 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
     .requiredOption('--resource <id>', 'the resource id (prefect.resource.id)')
     .option('--resource-label <key=value>', 'another resource label (repeatable)', collect)
     .option('--payload <json>', 'payload as a JSON object', '{}')
-    .action(async (name: string, options: { resource: string; resourceLabel?: string[]; payload: string }) => {
-      let payload: unknown;
-      try {
-        payload = JSON.parse(options.payload);
-      } catch (error) {
-        throw new Error(`--payload is not valid JSON: ${(error as Error).message}`);
-      }
-      const labels = Object.fromEntries(
-        (options.resourceLabel ?? []).map((pair) => {
-          const at = pair.indexOf('=');
-          if (at < 1) throw new Error(`--resource-label must be key=value, got "${pair}"`);
-          return [pair.slice(0, at), pair.slice(at + 1)];
-        }),
-      );
-      const id = crypto.randomUUID();
-      await client().request('POST', '/api/events', [
-        {
-          id,
+    .option('-o, --output <format>', 'table or json')
+    .action(
+      async (
+        name: string,
+        options: { resource: string; resourceLabel?: string[]; payload: string; output?: string },
+      ) => {
+        const format = outputFormat(options.output);
+        let payload: unknown;
+        try {
+          payload = JSON.parse(options.payload);
+        } catch (error) {
+          throw new Error(`--payload is not valid JSON: ${(error as Error).message}`);
+        }
+        const labels = Object.fromEntries(
+          (options.resourceLabel ?? []).map((pair) => {
+            const at = pair.indexOf('=');
+            if (at < 1) throw new Error(`--resource-label must be key=value, got "${pair}"`);
+            return [pair.slice(0, at), pair.slice(at + 1)];
+          }),
+        );
+        const event = {
+          id: crypto.randomUUID(),
           occurred: new Date().toISOString(),
           event: name,
           resource: { ...labels, 'prefect.resource.id': options.resource },
           payload,
-        },
-      ]);
-      process.stdout.write(`Emitted event ${id}\n`);
-    });
+        };
+        await client().request('POST', '/api/events', [event]);
+        report(format, event, `Emitted event ${event.id}`);
+      },
+    );
 }

@@ -1,9 +1,9 @@
 // `tripwire webhook …`: the same verbs as `prefect cloud webhook`, against tripwire's API.
 import fs from 'node:fs';
-import readline from 'node:readline/promises';
+import readline from 'node:readline';
 import type { Command } from 'commander';
 import type { ApiClient } from '../client';
-import { outputFormat, print } from '../output';
+import { outputFormat, print, report } from '../output';
 
 interface Webhook {
   id: string;
@@ -17,13 +17,27 @@ interface Webhook {
 
 const COLUMNS = ['id', 'slug', 'name', 'enabled', 'template'];
 
+/** How long a question waits for an answer piped in (`echo y | tripwire webhook rotate ID`) before it counts as no. */
+const PIPED_ANSWER_MS = 2000;
+
+/**
+ * Asks `question` and resolves true for "y" or "yes". On a terminal it waits for the answer; otherwise it takes the
+ * first line piped in, and an empty or silent input (a script that forgot --yes) is a no, after a short wait rather
+ * than a hang. The question goes to stderr, so that `-o json` output stays clean.
+ */
 async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) return false;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const terminal = Boolean(process.stdin.isTTY);
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal });
   try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      if (!terminal) setTimeout(() => resolve(''), PIPED_ANSWER_MS).unref();
+      rl.question(`${question} [y/N] `, resolve);
+    });
+    return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();
+    process.stdin.destroy(); // read no further: an open pipe would keep the process from exiting
   }
 }
 
@@ -118,36 +132,42 @@ export function registerWebhookCommands(program: Command, client: () => ApiClien
   webhook
     .command('toggle <id>')
     .description('enable a disabled webhook, or disable an enabled one')
-    .action(async (id: string) => {
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { output?: string }) => {
+      const format = outputFormat(options.output);
       const api = client();
       const current = await api.request<Webhook>('GET', `/api/webhooks/${encodeURIComponent(id)}`);
       const updated = await api.request<Webhook>('PATCH', `/api/webhooks/${encodeURIComponent(id)}`, {
         enabled: !current.enabled,
       });
-      process.stdout.write(`Webhook is now ${updated.enabled ? 'enabled' : 'disabled'}\n`);
+      report(format, updated, `Webhook is now ${updated.enabled ? 'enabled' : 'disabled'}`);
     });
 
   webhook
     .command('rotate <id>')
     .description('give the webhook a new URL; the old one stops working at once')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (id: string, options: { yes?: boolean }) => {
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { yes?: boolean; output?: string }) => {
+      const format = outputFormat(options.output);
       if (!options.yes && !(await confirm('Rotating the URL breaks every sender still using the old one. Rotate?'))) {
         throw new Error('not rotated (pass --yes to skip the question)');
       }
       const rotated = await client().request<Webhook>('POST', `/api/webhooks/${encodeURIComponent(id)}/rotate`);
-      process.stdout.write(`Successfully rotated webhook URL to ${rotated.url}\n`);
+      report(format, rotated, `Successfully rotated webhook URL to ${rotated.url}`);
     });
 
   webhook
     .command('delete <id>')
     .description('delete a webhook')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (id: string, options: { yes?: boolean }) => {
+    .option('-o, --output <format>', 'table or json')
+    .action(async (id: string, options: { yes?: boolean; output?: string }) => {
+      const format = outputFormat(options.output);
       if (process.stdin.isTTY && !options.yes && !(await confirm(`Delete webhook ${id}?`))) {
         throw new Error('not deleted');
       }
       await client().request('DELETE', `/api/webhooks/${encodeURIComponent(id)}`);
-      process.stdout.write(`Webhook ${id} deleted\n`);
+      report(format, { id, deleted: true }, `Webhook ${id} deleted`);
     });
 }

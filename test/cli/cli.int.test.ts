@@ -38,6 +38,17 @@ describe('tripwire CLI', () => {
       return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
     }
   };
+  // The CLI with `input` piped to its stdin, as a script answers a question.
+  const answering = (args: string[], input: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [BIN, ...args],
+        { cwd: project, env: { ...process.env, TRIPWIRE_API_URL: tw.url, TRIPWIRE_API_KEY: tw.apiKey } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(input);
+    });
   const json = async (args: string[]) => {
     const result = await cli([...args, '-o', 'json']);
     expect(result).toMatchObject({ code: 0 });
@@ -70,14 +81,41 @@ describe('tripwire CLI', () => {
     // Without --yes and without a terminal to ask on, nothing is rotated.
     expect((await cli(['webhook', 'rotate', created.id])).code).toBe(1);
     expect((await json(['webhook', 'get', created.id])).slug).toBe(created.slug);
+    // A piped answer is taken: "n" keeps the URL, "y" rotates it.
+    const refused = await answering(['webhook', 'rotate', created.id], 'n\n');
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('Rotate? [y/N]') });
+    expect((await json(['webhook', 'get', created.id])).slug).toBe(created.slug);
+    const answered = await answering(['webhook', 'rotate', created.id, '-o', 'json'], 'y\n');
+    expect(answered.code).toBe(0);
+    const afterAnswer = JSON.parse(answered.stdout) as { slug: string; url: string };
+    expect(afterAnswer.slug).not.toBe(created.slug);
+    expect(afterAnswer.url).toContain(`/hooks/${afterAnswer.slug}`);
     const rotated = await cli(['webhook', 'rotate', created.id, '--yes']);
     const slug = (await json(['webhook', 'get', created.id])).slug;
-    expect(slug).not.toBe(created.slug);
+    expect(slug).not.toBe(afterAnswer.slug);
     expect(rotated.stdout).toContain(`/hooks/${slug}`);
+    expect(await json(['webhook', 'toggle', created.id])).toMatchObject({ id: created.id, enabled: true });
     const table = await cli(['webhook', 'ls']);
     expect(table.stdout).toContain('models');
-    expect((await cli(['webhook', 'delete', created.id])).code).toBe(0);
+    expect(await json(['webhook', 'delete', created.id])).toEqual({ id: created.id, deleted: true });
     expect((await cli(['webhook', 'get', created.id])).code).toBe(1);
+  });
+
+  it('lists, shows, pauses, resumes and deletes an automation', async () => {
+    const response = await tw.api('POST', '/api/automations', {
+      name: 'from-the-cli',
+      trigger: { type: 'event', posture: 'Reactive', expect: ['cli.ping'], threshold: 1, within: 0 },
+      actions: [{ type: 'do-nothing' }],
+    });
+    const { id } = (await response.json()) as { id: string };
+    expect((await json(['automation', 'ls'])).map((a: { id: string }) => a.id)).toContain(id);
+    expect((await cli(['automation', 'ls'])).stdout).toMatch(/from-the-cli\s+true\s+event\s+do-nothing/);
+    expect(await json(['automation', 'get', id])).toMatchObject({ id, name: 'from-the-cli', enabled: true });
+    expect(await json(['automation', 'pause', id])).toMatchObject({ id, enabled: false });
+    expect((await cli(['automation', 'resume', id])).stdout).toBe(`Automation ${id} resumed\n`);
+    expect(await json(['automation', 'get', id])).toMatchObject({ enabled: true });
+    expect(await json(['automation', 'delete', id])).toEqual({ id, deleted: true });
+    expect((await cli(['automation', 'get', id])).code).toBe(1);
   });
 
   it('refuses a template with a syntax error, saying where', async () => {
