@@ -83,7 +83,7 @@ export class WebhookRepository {
 
   // Reading the counter was a tenth of a webhook request's time on the main thread. The requests Node reads in one
   // turn of the event loop arrived together, so they share one read; a write here forgets it at once, and another
-  // process's write is seen from the next turn, less than a millisecond later.
+  // process's write is seen from the next turn on.
   private currentVersion(): number | undefined {
     if (this.versionThisTurn !== undefined) return this.versionThisTurn;
     const version = this.handle.webhooksVersion?.();
