@@ -12,7 +12,7 @@ import { buildApp, listen } from '../runtime/http-server';
 import { projectRoot } from '../runtime/project-root';
 import { startWorker } from '../runtime/worker';
 import { defaultCliPath, startDevServer } from '../temporal/dev-server';
-import { benchServices, fmt, table } from './harness';
+import { benchServices, fmt, percentile, table } from './harness';
 import type { LatencyMessage, LatencyRun } from './latency-client';
 import { profileWorkflowTasks, workflowTaskRows } from './workflow-tasks';
 
@@ -300,11 +300,6 @@ async function latency(address: string): Promise<{ delays: (string | number)[][]
     client.kill();
     await tw.stop();
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 // Per second of sending, the median and worst delay: a stall shows as a run of slow seconds, not as one tail figure.

@@ -3,7 +3,7 @@
 // took to complete it, and how soon the firing's activity started. The timestamps are the server's own.
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { fmt } from './harness';
+import { fmt, percentile } from './harness';
 
 const { EventType } = temporal.api.enums.v1;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -72,11 +72,7 @@ function addRun(profile: WorkflowTaskProfile, events: HistoryEvent[]): void {
 
 /** The profile as table rows. */
 export function workflowTaskRows(profile: WorkflowTaskProfile): (string | number)[][] {
-  const pct = (values: number[], p: number) => {
-    if (values.length === 0) return '-';
-    const sorted = [...values].sort((a, b) => a - b);
-    return fmt(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!, 1);
-  };
+  const pct = (values: number[], p: number) => (values.length === 0 ? '-' : fmt(percentile(values, p), 1));
   const perSignal = profile.signals === 0 ? '-' : fmt(profile.workflowTasks / profile.signals, 2);
   return [
     ['in Temporal', 'count', 'p50 ms', 'p99 ms'],
