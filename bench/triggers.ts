@@ -5,6 +5,8 @@
 // unloaded (10 events/s).
 import crypto from 'node:crypto';
 import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Event } from '../events/schema';
@@ -26,6 +28,15 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 30);
 // The unloaded run measured first; it also warms the path up (JIT, the workflow in the worker's cache).
 const BASELINE_RATE = 10;
 const BASELINE_SECONDS = 5;
+
+// Where the dev server keeps its state: by default a file, as `npm start` runs it (TEMPORAL_DB_SYNCHRONOUS's
+// default); `full` syncs every commit; `memory` shows what persistence costs.
+type TemporalDb = 'normal' | 'full' | 'memory';
+function parseTemporalDb(value: string | undefined): TemporalDb {
+  if (value === undefined || value === '' || value === 'normal') return 'normal';
+  if (value === 'full' || value === 'memory') return value;
+  throw new Error(`BENCH_TEMPORAL_DB must be normal, full or memory, not ${JSON.stringify(value)}`);
+}
 
 type Tripwire = Awaited<ReturnType<typeof startBenchTripwire>>;
 
@@ -315,11 +326,16 @@ function printTimeline(delays: number[]): void {
 }
 
 export async function benchTriggers(): Promise<void> {
+  const temporalDb = parseTemporalDb(process.env.BENCH_TEMPORAL_DB);
+  const temporalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-temporal-'));
   const server = await startDevServer({
     cliPath: defaultCliPath(projectRoot()),
     port: 18233 + Math.floor(Math.random() * 1000),
     namespace: 'default',
+    dbFile: temporalDb === 'memory' ? undefined : path.join(temporalDir, 'temporal.sqlite'),
+    dbSynchronous: temporalDb === 'full' ? 'full' : 'normal',
   });
+  process.stdout.write(`triggers: the Temporal dev server keeps its state ${describeTemporalDb(temporalDb)}\n`);
   try {
     if (process.env.BENCH_TRIGGERS !== 'latency') {
       const rows = await throughput(server.address);
@@ -335,5 +351,11 @@ export async function benchTriggers(): Promise<void> {
     table(latencyRows.tasks);
   } finally {
     await server.stop();
+    fs.rmSync(temporalDir, { recursive: true, force: true });
   }
+}
+
+function describeTemporalDb(mode: TemporalDb): string {
+  if (mode === 'memory') return 'in memory (BENCH_TEMPORAL_DB=memory)';
+  return `in a SQLite file as npm start does, synchronous=${mode === 'full' ? 'full' : 'normal'}`;
 }

@@ -42,6 +42,12 @@ export const envSchema = z.object({
   TEMPORAL_CLI_PATH: optionalText.describe(
     'A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds',
   ),
+  TEMPORAL_DB_SYNCHRONOUS: z
+    .enum(['normal', 'full'])
+    .default('normal')
+    .describe(
+      "Sync of the embedded Temporal dev server's SQLite file: normal survives a killed process, full also a power cut",
+    ),
   TEMPORAL_TASK_QUEUE: z
     .string()
     .min(1)
@@ -86,6 +92,8 @@ export interface Config {
     readonly uiPort: number;
     readonly uiUrl: string | undefined;
     readonly cliPath: string | undefined;
+    /** How the embedded dev server's SQLite file syncs its commits. */
+    readonly dbSynchronous: 'normal' | 'full';
     readonly taskQueue: string;
     /** History length at which the router has a busy automation's workflow continue as new. */
     readonly rolloverHistoryEvents: number;
@@ -137,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://${browsableHost}:${e.TEMPORAL_UI_PORT}`),
       cliPath: e.TEMPORAL_CLI_PATH,
+      dbSynchronous: e.TEMPORAL_DB_SYNCHRONOUS,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       rolloverHistoryEvents: e.TEMPORAL_ROLLOVER_HISTORY_EVENTS,
     }),

@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       uiPort: config.temporal.uiPort,
       namespace: config.temporal.namespace,
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+      dbSynchronous: config.temporal.dbSynchronous,
       logFile: path.join(config.dataDir, 'temporal.log'),
     });
     temporalAddress = devServer.address;

@@ -94,6 +94,10 @@ describe('npm start (dist/scripts/start.js)', () => {
       first.child.kill('SIGTERM');
       expect(await first.exited).toBe(0);
       expect(first.output()).toContain('stopped');
+      // The embedded server's file is in WAL mode (bytes 18-19 of an SQLite header are 2 for WAL, 1 for a rollback
+      // journal): its own default synced several times per commit.
+      const header = fs.readFileSync(path.join(dataDir, 'temporal.sqlite')).subarray(18, 20);
+      expect([...header]).toEqual([2, 2]);
 
       const second = start(env);
       try {

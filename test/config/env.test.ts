@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       port: 7233,
       uiPort: 8233,
       uiUrl: 'http://127.0.0.1:8233',
+      dbSynchronous: 'normal',
     });
   });
 
@@ -35,9 +36,11 @@ describe('loadConfig', () => {
         TRIPWIRE_API_KEY: '',
         EVENT_RETENTION: 'P1D',
         LOG_LEVEL: 'debug',
+        TEMPORAL_DB_SYNCHRONOUS: 'full',
       },
       '/x',
     );
+    expect(config.temporal.dbSynchronous).toBe('full');
     expect(config.publicUrl).toBe('http://127.0.0.1:8080');
     expect(config.temporal.address).toBe('temporal:7233');
     expect(config.temporal.uiUrl).toBeUndefined();
@@ -49,7 +52,7 @@ describe('loadConfig', () => {
   it('names every wrong variable and what it allows', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', EVENT_RETENTION: 'soon' });
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', EVENT_RETENTION: 'soon', TEMPORAL_DB_SYNCHRONOUS: 'off' });
     } catch (e) {
       error = e;
     }
@@ -58,6 +61,7 @@ describe('loadConfig', () => {
     expect(message).toMatch(/PORT: .*Port of the API/);
     expect(message).toMatch(/LOG_LEVEL: .*debug, info, warn, error or silent/);
     expect(message).toMatch(/EVENT_RETENTION: "soon" is not a duration/);
+    expect(message).toMatch(/TEMPORAL_DB_SYNCHRONOUS: .*"normal"\|"full"/);
   });
 });
 
