@@ -13,8 +13,7 @@ export const automationInputSchema = z.object({
   actions_on_trigger: z.array(actionSchema).default([]),
   actions_on_resolve: z.array(actionSchema).default([]),
   owner_resource: z.string().min(1).nullish(),
-  // Prefect clients send these; tripwire has no use for them yet.
-  tags: z.array(z.string()).optional(),
+  tags: z.array(z.string().max(500)).max(100).default([]),
 });
 
 export const automationPatchSchema = z.object({ enabled: z.boolean() }).strict();

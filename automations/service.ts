@@ -65,6 +65,7 @@ export class AutomationService {
       actions_on_trigger: input.actions_on_trigger,
       actions_on_resolve: input.actions_on_resolve,
       owner_resource: input.owner_resource ?? null,
+      tags: input.tags,
       workflow_id: automationWorkflowId(input.name, id),
       created: now,
       updated: now,
@@ -94,6 +95,7 @@ export class AutomationService {
       actions_on_trigger: input.actions_on_trigger,
       actions_on_resolve: input.actions_on_resolve,
       owner_resource: input.owner_resource === undefined ? existing.owner_resource : input.owner_resource,
+      tags: input.tags,
       updated: monotonicNow(existing.updated),
     };
     if (!(await this.repository.replace(record))) return undefined;

@@ -45,6 +45,7 @@ function automation(i: number, expect: string[], resource: string): AutomationRe
     actions_on_trigger: [],
     actions_on_resolve: [],
     owner_resource: null,
+    tags: [],
     workflow_id: `automation/bench-${i}/${crypto.randomUUID()}`,
     created: now,
     updated: now,

@@ -14,6 +14,7 @@ export interface AutomationRecord<Trigger = unknown, Action = unknown> {
   actions_on_trigger: Action[];
   actions_on_resolve: Action[];
   owner_resource: string | null;
+  tags: string[];
   workflow_id: string;
   created: string;
   updated: string;
@@ -79,6 +80,7 @@ function toRow(record: AutomationRecord): AutomationsTable {
     actions: JSON.stringify(record.actions),
     actions_on_trigger: JSON.stringify(record.actions_on_trigger),
     actions_on_resolve: JSON.stringify(record.actions_on_resolve),
+    tags: JSON.stringify(record.tags),
   };
 }
 
@@ -90,5 +92,6 @@ function fromRow(row: Selectable<AutomationsTable>): AutomationRecord {
     actions: JSON.parse(row.actions) as unknown[],
     actions_on_trigger: JSON.parse(row.actions_on_trigger) as unknown[],
     actions_on_resolve: JSON.parse(row.actions_on_resolve) as unknown[],
+    tags: JSON.parse(row.tags) as string[],
   };
 }

@@ -4,12 +4,14 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import type { Db, Dialect } from './connect';
 import * as init from './migrations/0001-init';
 import * as webhookChanges from './migrations/0002-webhook-changes';
+import * as automationTags from './migrations/0003-automation-tags';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-init': init,
   '0002-webhook-changes': webhookChanges,
+  '0003-automation-tags': automationTags,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */

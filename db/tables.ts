@@ -48,6 +48,7 @@ export interface AutomationsTable {
   actions_on_trigger: string;
   actions_on_resolve: string;
   owner_resource: string | null;
+  tags: string;
   workflow_id: string;
   created: string;
   updated: string;

@@ -58,6 +58,7 @@ export function deploymentTriggerToAutomation(deploymentId: string, trigger: Dep
     actions_on_trigger: [],
     actions_on_resolve: [],
     owner_resource: deploymentOwnerResource(deploymentId),
+    tags: [],
   };
 }
 

@@ -82,6 +82,26 @@ describe('automations', () => {
     );
   });
 
+  it("keeps an automation's tags, as Prefect's API does, and replaces them with the definition", async () => {
+    const trigger = { type: 'event', posture: 'Reactive', match: { 'prefect.resource.id': `tags.${tag()}` } };
+    const { status, body: automation } = await create({ trigger, tags: ['etl', 'nightly'] });
+    expect(status).toBe(201);
+    expect(automation.tags).toEqual(['etl', 'nightly']);
+    expect((await (await tw.api('GET', `/api/automations/${automation.id}`)).json()).tags).toEqual(['etl', 'nightly']);
+    const listed = (await (await tw.api('GET', '/api/automations')).json()) as { id: string; tags: string[] }[];
+    expect(listed.find((a) => a.id === automation.id)?.tags).toEqual(['etl', 'nightly']);
+
+    const put = (body: Record<string, unknown>) =>
+      tw.api('PUT', `/api/automations/${automation.id}`, { name: automation.name, trigger, actions: [], ...body });
+    expect((await (await put({ tags: ['etl'] })).json()).tags).toEqual(['etl']);
+    // A PUT is the whole definition: leaving tags out clears them, as it resets the description.
+    expect((await (await put({})).json()).tags).toEqual([]);
+
+    const wrong = await create({ trigger, tags: ['ok', 7] });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.details).toContainEqual(expect.objectContaining({ path: 'tags[1]' }));
+  });
+
   it('fires a reactive trigger at its threshold, once per window, with linked action events', async () => {
     const resource = `woodchuck.${tag()}`;
     const { status, body: automation } = await create({

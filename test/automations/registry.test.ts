@@ -49,6 +49,7 @@ const record = (id: string, trigger: unknown): AutomationRecord => ({
   actions_on_trigger: [],
   actions_on_resolve: [],
   owner_resource: null,
+  tags: [],
   workflow_id: `automation/${id}`,
   created: '2026-01-01T00:00:00.000Z',
   updated: '2026-01-01T00:00:00.000Z',

@@ -43,6 +43,7 @@ describe('deploymentTriggersToAutomations', () => {
         actions_on_trigger: [],
         actions_on_resolve: [],
         owner_resource: `prefect.deployment.${deployment.id}`,
+        tags: [],
       },
     ]);
   });
