@@ -1,10 +1,12 @@
-// /api/automations — Prefect's automation API: create, list, read, replace, pause/resume (PATCH enabled), delete, and
-// the state of an automation's trigger as its workflow holds it.
+// /api/automations — Prefect's automation API: create, list (GET, or Prefect's POST /filter and /count), read, replace,
+// pause/resume (PATCH enabled), delete, those related to or owned by a resource, and the state of an automation's
+// trigger as its workflow holds it.
 import Router from '@koa/router';
 import { AutomationRejected, type AutomationService } from '../automations/service';
 import { automationInputSchema, automationPatchSchema } from '../automations/schema';
+import { automationFilterSchema, filterAutomations, relatesTo } from '../automations/filter';
 import { ApiError, UnavailableError } from './errors';
-import { parseWith, readJson } from './input';
+import { parseWith, readJson, readOptionalJson } from './input';
 
 /** Returns the router of /automations (mounted under /api). */
 export function automationRoutes(service: AutomationService): Router {
@@ -32,6 +34,17 @@ export function automationRoutes(service: AutomationService): Router {
     const input = parseWith(automationInputSchema, await readJson(ctx), 'automation');
     ctx.body = await rejected(() => service.create(input));
     ctx.status = 201;
+  });
+  // Prefect's client lists with POST /filter (no body for all of them) and counts with POST /count.
+  router.post('/filter', async (ctx) => {
+    const filter = parseWith(automationFilterSchema, await readOptionalJson(ctx), 'automation filter');
+    ctx.body = filterAutomations(await service.list(), filter);
+  });
+  router.post('/count', async (ctx) => {
+    ctx.body = (await service.list()).length;
+  });
+  router.get('/related-to/:resource', async (ctx) => {
+    ctx.body = (await service.list()).filter((automation) => relatesTo(automation, ctx.params.resource!));
   });
   router.get('/:id', async (ctx) => {
     ctx.body = found(await service.get(ctx.params.id!), ctx.params.id!);

@@ -9,6 +9,15 @@ export const MAX_API_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Returns the parsed JSON body; throws 400 for malformed JSON, 413 when over the limit, 415 for non-JSON. */
 export async function readJson(ctx: Koa.Context, limit = MAX_API_BODY_BYTES): Promise<unknown> {
+  return readBody(ctx, limit, false);
+}
+
+/** As readJson, but an empty body is `undefined`: Prefect's clients POST some queries with no body at all. */
+export async function readOptionalJson(ctx: Koa.Context, limit = MAX_API_BODY_BYTES): Promise<unknown> {
+  return readBody(ctx, limit, true);
+}
+
+async function readBody(ctx: Koa.Context, limit: number, optional: boolean): Promise<unknown> {
   const type = ctx.get('content-type');
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `expected a JSON body (Content-Type: application/json), got ${type}`);
@@ -22,7 +31,10 @@ export async function readJson(ctx: Koa.Context, limit = MAX_API_BODY_BYTES): Pr
     }
     throw new ApiError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
   }
-  if (text.trim() === '') throw new ApiError('BAD_REQUEST', 'request body is empty; expected JSON');
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw new ApiError('BAD_REQUEST', 'request body is empty; expected JSON');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

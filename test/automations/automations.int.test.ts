@@ -102,6 +102,38 @@ describe('automations', () => {
     expect(wrong.body.error.details).toContainEqual(expect.objectContaining({ path: 'tags[1]' }));
   });
 
+  it("answers Prefect's client: POST /filter (with no body, or a name filter), /count and /related-to", async () => {
+    const trigger = { type: 'event', posture: 'Reactive', match: { 'prefect.resource.id': `listed.${tag()}` } };
+    const name = `listed-${tag()}`;
+    const deployment = `prefect.deployment.${crypto.randomUUID()}`;
+    const { body: automation } = await create({ name, trigger, owner_resource: deployment });
+    const post = (path: string, body?: unknown) =>
+      fetch(`${tw.url}/api/automations${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tw.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+
+    const everything = await post('/filter');
+    expect(everything.status).toBe(200);
+    const all = (await everything.json()) as { id: string; name: string }[];
+    expect(all.map((a) => a.id)).toContain(automation.id);
+    expect(all.map((a) => a.name)).toEqual([...all.map((a) => a.name)].sort());
+    const byName = (await (
+      await post('/filter', { sort: 'CREATED_DESC', automations: { name: { any_: [name] } } })
+    ).json()) as { id: string }[];
+    expect(byName.map((a) => a.id)).toEqual([automation.id]);
+    expect(await (await post('/count')).json()).toBe(all.length);
+    const related = (await (await tw.api('GET', `/api/automations/related-to/${deployment}`)).json()) as {
+      id: string;
+    }[];
+    expect(related.map((a) => a.id)).toEqual([automation.id]);
+
+    const wrong = await post('/filter', { limit: 500 });
+    expect(wrong.status).toBe(422);
+    expect(JSON.stringify(await wrong.json())).toMatch(/limit/);
+  });
+
   it('fires a reactive trigger at its threshold, once per window, with linked action events', async () => {
     const resource = `woodchuck.${tag()}`;
     const { status, body: automation } = await create({
