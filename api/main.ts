@@ -1,6 +1,6 @@
 // Entry of the api process (docker-compose's `api`): the HTTP API, webhook ingress and event router, against the
 // Temporal cluster at TEMPORAL_ADDRESS. The worker runs as its own process (worker/main.ts).
-import { buildApp, listen } from '../runtime/http-server';
+import { buildApp, buildUpgrade, listen } from '../runtime/http-server';
 import { loadConfigOrExit, onShutdownSignal } from '../runtime/process';
 import { openServices } from '../runtime/services';
 import { ensureSearchAttributes } from '../temporal/connect';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     logger.warn('could not register search attributes yet', { error: (error as Error).message }),
   );
   void services.automationService.reconcile();
-  const http = await listen(buildApp(services), config.host, config.port);
+  const http = await listen(buildApp(services), config.host, config.port, buildUpgrade(services));
   logger.info('api listening', { url: http.url, temporal: address, database: services.db.location });
   if (services.apiKey.generated)
     logger.info('generated an API key; it is stored in the data folder', { dir: config.dataDir });

@@ -8,11 +8,13 @@ export const MAX_FILTER_LIMIT = 200;
 
 const sorts = ['CREATED_DESC', 'UPDATED_DESC', 'NAME_ASC', 'NAME_DESC'] as const;
 
+// Prefect's client sends every field, null where it has no value (`"sort": null, "limit": null`), and sometimes no
+// body at all: null and missing are the defaults.
 export const automationFilterSchema = z
   .object({
-    sort: z.enum(sorts).default('NAME_ASC'),
-    limit: z.number().int().min(0).max(MAX_FILTER_LIMIT).default(MAX_FILTER_LIMIT),
-    offset: z.number().int().min(0).default(0),
+    sort: z.enum(sorts).nullish(),
+    limit: z.number().int().min(0).max(MAX_FILTER_LIMIT).nullish(),
+    offset: z.number().int().min(0).nullish(),
     automations: z
       .object({
         name: z.object({ any_: z.array(z.string()).nullish() }).nullish(),
@@ -21,7 +23,13 @@ export const automationFilterSchema = z
       })
       .nullish(),
   })
-  .default({ sort: 'NAME_ASC', limit: MAX_FILTER_LIMIT, offset: 0 });
+  .nullish()
+  .transform((filter) => ({
+    sort: filter?.sort ?? 'NAME_ASC',
+    limit: filter?.limit ?? MAX_FILTER_LIMIT,
+    offset: filter?.offset ?? 0,
+    automations: filter?.automations,
+  }));
 
 export type AutomationFilter = z.infer<typeof automationFilterSchema>;
 

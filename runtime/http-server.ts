@@ -1,9 +1,11 @@
 // The HTTP side of a tripwire process: builds the Koa app from the services and listens.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import { createApp } from '../api/app';
 import { automationRoutes } from '../api/automations';
 import { deploymentRoutes } from '../api/deployments';
+import { eventsSocket } from '../api/events-socket';
 import { eventRoutes } from '../api/events';
 import { healthRoutes } from '../api/health';
 import { hookRoutes } from '../api/hooks';
@@ -32,6 +34,18 @@ export function buildApp(services: Services): Koa {
   });
 }
 
+/** Returns the handler of WebSocket upgrades: Prefect's event stream, /api/events/in. */
+export function buildUpgrade(services: Services): UpgradeHandler {
+  return eventsSocket({
+    apiKey: services.apiKey.key,
+    pipeline: services.pipeline,
+    logger: services.logger,
+    maxEventBytes: services.config.eventMaxBytes,
+  });
+}
+
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 export interface RunningHttpServer {
   server: http.Server;
   url: string;
@@ -39,9 +53,15 @@ export interface RunningHttpServer {
 }
 
 /** Listens on `host:port` (port 0 picks a free one); resolves once listening. */
-export async function listen(app: Koa, host: string, port: number): Promise<RunningHttpServer> {
+export async function listen(
+  app: Koa,
+  host: string,
+  port: number,
+  upgrade?: UpgradeHandler,
+): Promise<RunningHttpServer> {
   const handle = app.callback();
   const server = http.createServer((req, res) => void handle(req, res));
+  if (upgrade) server.on('upgrade', upgrade);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

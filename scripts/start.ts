@@ -3,7 +3,7 @@
 // cleanly on Ctrl-C. State persists in TRIPWIRE_DATA_DIR, so starting again picks up where it stopped.
 import path from 'node:path';
 import { API_KEY_FILE } from '../config/api-key';
-import { buildApp, listen } from '../runtime/http-server';
+import { buildApp, buildUpgrade, listen } from '../runtime/http-server';
 import { onShutdownSignal, loadConfigOrExit } from '../runtime/process';
 import { projectRoot } from '../runtime/project-root';
 import { openServices } from '../runtime/services';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       logger,
     );
     await pool.start();
-    http = await listen(buildApp(services), config.host, config.port);
+    http = await listen(buildApp(services), config.host, config.port, buildUpgrade(services));
   } catch (error) {
     // Never leave the embedded server running behind a failed start.
     await pool?.stop().catch(() => undefined);

@@ -30,6 +30,8 @@ describe('filterAutomations (POST /automations/filter)', () => {
   it("defaults to Prefect's: every automation by name, up to 200", () => {
     expect(names(undefined)).toEqual(['alpha', 'bravo', 'charlie']);
     expect(automationFilterSchema.parse(undefined)).toMatchObject({ sort: 'NAME_ASC', limit: 200, offset: 0 });
+    // What Prefect's read_automations() sends when given no arguments.
+    expect(names({ automations: null, sort: null, limit: null, offset: 0 })).toEqual(['alpha', 'bravo', 'charlie']);
   });
 
   it('sorts as asked and pages by offset and limit', () => {

@@ -7,7 +7,7 @@ import type { Dialect } from '../../db/connect';
 import { loadConfig } from '../../config/env';
 import { PoolWorker } from '../../deployment-runs/pool-worker';
 import { createLogger } from '../../logging/logger';
-import { buildApp, listen, type RunningHttpServer } from '../../runtime/http-server';
+import { buildApp, buildUpgrade, listen, type RunningHttpServer } from '../../runtime/http-server';
 import { openServices, type Services } from '../../runtime/services';
 import { type RunningWorker, startWorker } from '../../runtime/worker';
 import { createTestDb, type TestDb } from './db';
@@ -63,7 +63,7 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
   let worker: RunningWorker | undefined;
   if (options.worker !== false) worker = await startWorker(services, { maxCachedWorkflows: 100 });
   services.router.start();
-  const http: RunningHttpServer = await listen(buildApp(services), '127.0.0.1', 0);
+  const http: RunningHttpServer = await listen(buildApp(services), '127.0.0.1', 0, buildUpgrade(services));
   return {
     url: http.url,
     apiKey,
