@@ -10,7 +10,9 @@ import { EventStoreUnavailableError, EventValidationError, type IngestPipeline }
 import type { Logger } from '../logging/logger';
 import { apiKeyMatcher } from './auth';
 
-export const EVENTS_IN_PATH = '/api/events/in';
+const EVENTS_IN_PATH = '/api/events/in';
+/** RFC 6455's "going away": the server is stopping; the client reconnects to the next one. */
+const GOING_AWAY = 1001;
 
 /** Close codes: RFC 6455's policy violation (bad auth) and server error (the store is down: reconnect, resend). */
 const POLICY_VIOLATION = 1008;
@@ -24,13 +26,21 @@ export interface EventsSocketOptions {
   maxEventBytes: number;
 }
 
-/** Returns the HTTP server's `upgrade` handler: /api/events/in becomes an event stream; anything else is a 404. */
-export function eventsSocket(
-  options: EventsSocketOptions,
-): (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void {
+/** What the HTTP server hands its `upgrade` requests to, and closes the streams with when it stops. */
+export interface UpgradeHandler {
+  handle(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes every open stream: upgraded sockets are no longer the HTTP server's, and would keep it from closing. */
+  close(): void;
+}
+
+/** Returns the `upgrade` handler: /api/events/in becomes an event stream; anything else is a 404. */
+export function eventsSocket(options: EventsSocketOptions): UpgradeHandler {
   const sockets = new WebSocketServer({ noServer: true, autoPong: false, maxPayload: options.maxEventBytes });
   const matches = apiKeyMatcher(options.apiKey);
-  return (req, socket, head) => {
+  const close = () => {
+    for (const client of sockets.clients) client.close(GOING_AWAY, 'tripwire is stopping');
+  };
+  const handle = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://localhost').pathname !== EVENTS_IN_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -42,6 +52,7 @@ export function eventsSocket(
     }
     sockets.handleUpgrade(req, socket, head, (ws) => stream(ws, header !== undefined, options, matches));
   };
+  return { handle, close };
 }
 
 function stream(

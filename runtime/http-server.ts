@@ -1,11 +1,10 @@
 // The HTTP side of a tripwire process: builds the Koa app from the services and listens.
 import http from 'node:http';
-import type { Duplex } from 'node:stream';
 import type Koa from 'koa';
 import { createApp } from '../api/app';
 import { automationRoutes } from '../api/automations';
 import { deploymentRoutes } from '../api/deployments';
-import { eventsSocket } from '../api/events-socket';
+import { eventsSocket, type UpgradeHandler } from '../api/events-socket';
 import { eventRoutes } from '../api/events';
 import { healthRoutes } from '../api/health';
 import { hookRoutes } from '../api/hooks';
@@ -44,8 +43,6 @@ export function buildUpgrade(services: Services): UpgradeHandler {
   });
 }
 
-export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
-
 export interface RunningHttpServer {
   server: http.Server;
   url: string;
@@ -61,7 +58,7 @@ export async function listen(
 ): Promise<RunningHttpServer> {
   const handle = app.callback();
   const server = http.createServer((req, res) => void handle(req, res));
-  if (upgrade) server.on('upgrade', upgrade);
+  if (upgrade) server.on('upgrade', (req, socket, head) => upgrade.handle(req, socket, head));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -77,6 +74,7 @@ export async function listen(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
     close: () =>
       new Promise<void>((resolve) => {
+        upgrade?.close();
         server.close(() => resolve());
         server.closeIdleConnections();
         // Live tails never end on their own; give in-flight requests a moment, then cut what is left.

@@ -106,6 +106,15 @@ describe('WebSocket /api/events/in (Prefect events client)', () => {
     opened.ws.close();
   });
 
+  it('closes open streams with 1001 when tripwire stops, so the client reconnects elsewhere', async () => {
+    const own = await startTestTripwire({ worker: false });
+    const opened = await open(own.url, { authorization: `Bearer ${own.apiKey}` });
+    const stopped = Date.now();
+    await own.stop();
+    expect(await opened.closed).toMatchObject({ code: 1001 });
+    expect(Date.now() - stopped).toBeLessThan(1500); // not cut by the 2 s fallback of an idle HTTP close
+  });
+
   it('answers 404 to a WebSocket on any other path', async () => {
     const ws = new WebSocket(`${tw.url.replace(/^http/, 'ws')}/api/events/out`);
     await expect(
