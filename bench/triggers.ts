@@ -13,7 +13,7 @@ import type { Event } from '../events/schema';
 import { buildApp, listen } from '../runtime/http-server';
 import { projectRoot } from '../runtime/project-root';
 import { startWorker } from '../runtime/worker';
-import { defaultCliPath, startDevServer } from '../temporal/dev-server';
+import { defaultCliPath, type SqliteSynchronous, startDevServer } from '../temporal/dev-server';
 import { benchServices, fmt, percentile, table } from './harness';
 import type { LatencyMessage, LatencyRun } from './latency-client';
 import { profileWorkflowTasks, workflowTaskRows } from './workflow-tasks';
@@ -31,7 +31,7 @@ const BASELINE_SECONDS = 5;
 
 // Where the dev server keeps its state: by default a file, as `npm start` runs it (TEMPORAL_DB_SYNCHRONOUS's
 // default); `full` syncs every commit; `memory` shows what persistence costs.
-type TemporalDb = 'normal' | 'full' | 'memory';
+type TemporalDb = SqliteSynchronous | 'memory';
 function parseTemporalDb(value: string | undefined): TemporalDb {
   if (value === undefined || value === '' || value === 'normal') return 'normal';
   if (value === 'full' || value === 'memory') return value;
@@ -332,8 +332,9 @@ export async function benchTriggers(): Promise<void> {
     cliPath: defaultCliPath(projectRoot()),
     port: 18233 + Math.floor(Math.random() * 1000),
     namespace: 'default',
-    dbFile: temporalDb === 'memory' ? undefined : path.join(temporalDir, 'temporal.sqlite'),
-    dbSynchronous: temporalDb === 'full' ? 'full' : 'normal',
+    ...(temporalDb === 'memory'
+      ? {}
+      : { dbFile: path.join(temporalDir, 'temporal.sqlite'), dbSynchronous: temporalDb }),
   });
   process.stdout.write(`triggers: the Temporal dev server keeps its state ${describeTemporalDb(temporalDb)}\n`);
   try {
@@ -357,5 +358,5 @@ export async function benchTriggers(): Promise<void> {
 
 function describeTemporalDb(mode: TemporalDb): string {
   if (mode === 'memory') return 'in memory (BENCH_TEMPORAL_DB=memory)';
-  return `in a SQLite file as npm start does, synchronous=${mode === 'full' ? 'full' : 'normal'}`;
+  return `in a SQLite file as npm start does, synchronous=${mode}`;
 }

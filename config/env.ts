@@ -4,6 +4,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationSeconds } from './duration';
 
+/** How the embedded Temporal dev server's SQLite file syncs its commits (temporal/dev-server.ts). */
+export const SQLITE_SYNCHRONOUS = ['normal', 'full'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
+
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const duration = z.string().transform((value, ctx) => {
@@ -43,7 +47,7 @@ export const envSchema = z.object({
     'A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds',
   ),
   TEMPORAL_DB_SYNCHRONOUS: z
-    .enum(['normal', 'full'])
+    .enum(SQLITE_SYNCHRONOUS)
     .default('normal')
     .describe(
       "Sync of the embedded Temporal dev server's SQLite file: normal survives a killed process, full also a power cut",
@@ -93,7 +97,7 @@ export interface Config {
     readonly uiUrl: string | undefined;
     readonly cliPath: string | undefined;
     /** How the embedded dev server's SQLite file syncs its commits. */
-    readonly dbSynchronous: 'normal' | 'full';
+    readonly dbSynchronous: SqliteSynchronous;
     readonly taskQueue: string;
     /** History length at which the router has a busy automation's workflow continue as new. */
     readonly rolloverHistoryEvents: number;

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SqliteSynchronous } from '../config/env';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 import { ensureSearchAttributes, waitForTemporal } from './connect';
 
@@ -59,7 +60,7 @@ export const TRIPWIRE_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = Object
   'system.enableActivityEagerExecution': true,
 });
 
-export type SqliteSynchronous = 'normal' | 'full';
+export type { SqliteSynchronous };
 
 /**
  * The server's SQLite file in WAL mode. Its own default, a rollback journal with synchronous=FULL, syncs several

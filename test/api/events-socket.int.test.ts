@@ -57,7 +57,7 @@ describe('WebSocket /api/events/in (Prefect events client)', () => {
 
   const stored = async (id: string) => (await tw.api('GET', `/api/events/${id}`)).status === 200;
 
-  it('authenticates with the auth message (the key, or a Basic auth string) and stores each event before its pong', async () => {
+  it('authenticates with the auth message (the key, or a Basic auth string) and stores the events that follow', async () => {
     for (const token of [tw.apiKey, `anyone:${tw.apiKey}`]) {
       const opened = await open(tw.url);
       opened.ws.send(JSON.stringify({ type: 'auth', token }));
