@@ -1,26 +1,30 @@
-// WebSocket /api/events/in: the stream Prefect's own events client writes to (`prefect.events.emit_event`, flows'
-// state events), so code written for a Prefect server emits into tripwire unchanged. The protocol is Prefect's
-// self-hosted one: an optional `{"type": "auth", "token": …}` first message answered `auth_success` or
-// `auth_failure`, then one JSON event per text message. The client counts an event as delivered once a ping it sends
-// after it is answered, so pongs wait for every event before them to be stored.
+// Prefect's event streams over WebSocket, so code written for a Prefect server works against tripwire unchanged:
+// - /api/events/in is what Prefect's events client writes to (`prefect.events.emit_event`, flows' state events):
+//   one JSON event per text message. The client counts an event as delivered once a ping it sends after it is
+//   answered, so pongs wait for every event before them to be stored.
+// - /api/events/out is what Prefect's subscriber reads (`get_events_subscriber()`, `prefect events stream`): a
+//   filter message, then the matching events (api/events-out-socket.ts).
+// Both start with Prefect's self-hosted handshake (api/prefect-socket.ts); an Authorization header with the API key
+// on the upgrade authenticates too.
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { EventFilterQueries } from '../db/event-filter-queries';
+import type { EventFeed } from '../ingest/event-feed';
 import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../ingest/pipeline';
 import type { Logger } from '../logging/logger';
 import { apiKeyMatcher } from './auth';
+import { streamOut } from './events-out-socket';
+import { answerAuth, CLOSE, closeWith, messageType, parseMessage, refuseUnauthenticated } from './prefect-socket';
 
 const EVENTS_IN_PATH = '/api/events/in';
-/** RFC 6455's "going away": the server is stopping; the client reconnects to the next one. */
-const GOING_AWAY = 1001;
-
-/** Close codes: RFC 6455's policy violation (bad auth) and server error (the store is down: reconnect, resend). */
-const POLICY_VIOLATION = 1008;
-const SERVER_ERROR = 1011;
+const EVENTS_OUT_PATH = '/api/events/out';
 
 export interface EventsSocketOptions {
   apiKey: string;
   pipeline: IngestPipeline;
+  feed: EventFeed;
+  queries: EventFilterQueries;
   logger: Logger;
   /** Largest message accepted, in bytes (EVENT_MAX_BYTES). */
   maxEventBytes: number;
@@ -33,15 +37,16 @@ export interface UpgradeHandler {
   close(): void;
 }
 
-/** Returns the `upgrade` handler: /api/events/in becomes an event stream; anything else is a 404. */
+/** Returns the `upgrade` handler: the two event streams; anything else is a 404. */
 export function eventsSocket(options: EventsSocketOptions): UpgradeHandler {
   const sockets = new WebSocketServer({ noServer: true, autoPong: false, maxPayload: options.maxEventBytes });
   const matches = apiKeyMatcher(options.apiKey);
   const close = () => {
-    for (const client of sockets.clients) client.close(GOING_AWAY, 'tripwire is stopping');
+    for (const client of sockets.clients) closeWith(client, CLOSE.GOING_AWAY, 'tripwire is stopping');
   };
   const handle = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== EVENTS_IN_PATH) {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== EVENTS_IN_PATH && path !== EVENTS_OUT_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -50,12 +55,15 @@ export function eventsSocket(options: EventsSocketOptions): UpgradeHandler {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    sockets.handleUpgrade(req, socket, head, (ws) => stream(ws, header !== undefined, options, matches));
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      if (path === EVENTS_IN_PATH) streamIn(ws, header !== undefined, options, matches);
+      else streamOut(ws, header !== undefined, options, matches);
+    });
   };
   return { handle, close };
 }
 
-function stream(
+function streamIn(
   ws: WebSocket,
   authenticated: boolean,
   { pipeline, logger }: EventsSocketOptions,
@@ -65,32 +73,16 @@ function stream(
   let first = true;
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    const text = isBinary ? undefined : asBuffer(data).toString('utf8');
-    let message: unknown;
-    try {
-      message = text === undefined ? undefined : JSON.parse(text);
-    } catch {
-      message = undefined;
-    }
-    const isAuth = typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'auth';
+    const message = parseMessage(data, isBinary);
     if (first) {
       first = false;
-      if (isAuth) {
-        const token = (message as { token?: unknown }).token;
-        if (typeof token === 'string' && (matches(`Bearer ${token}`) || matches(`Basic ${base64(token)}`))) {
-          authenticated = true;
-          ws.send(JSON.stringify({ type: 'auth_success' }));
-        } else if (authenticated) {
-          ws.send(JSON.stringify({ type: 'auth_success' })); // the upgrade carried the key already
-        } else {
-          ws.send(JSON.stringify({ type: 'auth_failure', reason: 'wrong or missing API key' }));
-          ws.close(POLICY_VIOLATION, 'wrong or missing API key');
-        }
+      if (messageType(message) === 'auth') {
+        authenticated = answerAuth(ws, message, authenticated, matches);
         return;
       }
     }
     if (!authenticated) {
-      ws.close(POLICY_VIOLATION, 'authenticate first: {"type": "auth", "token": "<API key>"}');
+      refuseUnauthenticated(ws);
       return;
     }
     if (message === undefined) {
@@ -102,10 +94,10 @@ function stream(
         logger.warn('events stream: an invalid event was dropped', { problems: error.issues.slice(0, 5) });
       } else if (error instanceof EventStoreUnavailableError) {
         // Closing unconfirmed makes the client reconnect and send again what it has not seen acknowledged.
-        ws.close(SERVER_ERROR, 'the event store is unavailable');
+        closeWith(ws, CLOSE.SERVER_ERROR, 'the event store is unavailable');
       } else {
         logger.error('events stream: storing an event failed', { error: (error as Error).message });
-        ws.close(SERVER_ERROR, 'storing the event failed');
+        closeWith(ws, CLOSE.SERVER_ERROR, 'storing the event failed');
       }
     });
     pending = pending.then(() => stored);
@@ -116,13 +108,4 @@ function stream(
     });
   });
   ws.on('error', (error) => logger.warn('events stream: connection error', { error: error.message }));
-}
-
-function asBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-}
-
-function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
 }

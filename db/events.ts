@@ -105,6 +105,21 @@ export class EventRepository {
     return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.body) as ReceivedEvent }));
   }
 
+  /** Returns the stored events among the sequence numbers `seqs`, in sequence order. */
+  async bySeq(seqs: number[]): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    for (const part of chunks(seqs, 500)) {
+      const rows = await this.db
+        .selectFrom('events')
+        .select(['seq', 'body'])
+        .where('seq', 'in', part)
+        .orderBy('seq', 'asc')
+        .execute();
+      for (const row of rows) out.push({ seq: Number(row.seq), event: JSON.parse(row.body) as ReceivedEvent });
+    }
+    return out;
+  }
+
   /** Returns the sequence number of the newest stored event (0 when there are none). */
   async latestSeq(): Promise<number> {
     const row = await this.db

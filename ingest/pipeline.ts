@@ -14,6 +14,8 @@ export interface IngestDeps {
   mayRoute(event: ReceivedEvent): boolean;
   /** Called after events were stored with outbox rows, so the router drains now instead of at its next poll. */
   onRouted(): void;
+  /** Called after any events were stored, for live subscribers. */
+  onStored?(): void;
   now?: () => Date;
 }
 
@@ -112,6 +114,7 @@ export class IngestPipeline {
       throw new EventStoreUnavailableError(error);
     }
     if (route.size > 0) this.deps.onRouted();
+    this.deps.onStored?.();
     return stamped;
   }
 }

@@ -5,6 +5,7 @@ import { createApp } from '../api/app';
 import { automationRoutes } from '../api/automations';
 import { deploymentRoutes } from '../api/deployments';
 import { eventsSocket, type UpgradeHandler } from '../api/events-socket';
+import { eventQueryRoutes } from '../api/event-queries';
 import { eventRoutes } from '../api/events';
 import { healthRoutes } from '../api/health';
 import { hookRoutes } from '../api/hooks';
@@ -26,6 +27,7 @@ export function buildApp(services: Services): Koa {
     ],
     apiRoutes: [
       webhookRoutes(services.webhookService),
+      eventQueryRoutes(services.eventQueries),
       eventRoutes(services.events, services.pipeline, { maxBodyBytes: config.eventMaxBytes }),
       automationRoutes(services.automationService),
       ...deploymentRoutes(services.deploymentService, services.flowRunService, process.cwd()),
@@ -33,11 +35,13 @@ export function buildApp(services: Services): Koa {
   });
 }
 
-/** Returns the handler of WebSocket upgrades: Prefect's event stream, /api/events/in. */
+/** Returns the handler of WebSocket upgrades: Prefect's event streams, /api/events/in and /api/events/out. */
 export function buildUpgrade(services: Services): UpgradeHandler {
   return eventsSocket({
     apiKey: services.apiKey.key,
     pipeline: services.pipeline,
+    feed: services.feed,
+    queries: services.eventQueries,
     logger: services.logger,
     maxEventBytes: services.config.eventMaxBytes,
   });

@@ -6,6 +6,7 @@ import { AutomationRegistry } from '../automations/registry';
 import { AutomationService } from '../automations/service';
 import { AutomationRepository } from '../db/automations';
 import { type Db, openDb } from '../db/connect';
+import { EventFilterQueries } from '../db/event-filter-queries';
 import { EventRepository } from '../db/events';
 import { migrate } from '../db/migrate';
 import { WebhookRepository } from '../db/webhooks';
@@ -15,6 +16,7 @@ import { DeploymentService } from '../deployment-runs/deployment-service';
 import { FlowRunService } from '../deployment-runs/flow-run-service';
 import { ActionDeploymentRunner } from '../deployment-runs/runner';
 import { DEFAULT_EVENT_LIMITS } from '../events/schema';
+import { EventFeed } from '../ingest/event-feed';
 import { IngestPipeline } from '../ingest/pipeline';
 import { EventRouter } from '../ingest/router';
 import type { Logger } from '../logging/logger';
@@ -31,6 +33,10 @@ export interface Services {
   temporal: TemporalHandle;
   apiKey: { key: string; generated: boolean };
   events: EventRepository;
+  /** Prefect's EventFilter queries over the events. */
+  eventQueries: EventFilterQueries;
+  /** New events as they are stored, for live subscribers. */
+  feed: EventFeed;
   webhooks: WebhookRepository;
   automations: AutomationRepository;
   pipeline: IngestPipeline;
@@ -62,11 +68,13 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     historyEvents: config.temporal.rolloverHistoryEvents,
   });
   const routerRef: { current?: EventRouter } = {};
+  const feed = new EventFeed(events, logger);
   const pipeline = new IngestPipeline({
     events,
     limits: { ...DEFAULT_EVENT_LIMITS, maxEventBytes: config.eventMaxBytes },
     mayRoute: (event) => registry.mayRoute(event),
     onRouted: () => routerRef.current?.notify(),
+    onStored: () => feed.notify(),
   });
   const router = new EventRouter(
     events,
@@ -100,6 +108,8 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     temporal,
     apiKey,
     events,
+    eventQueries: new EventFilterQueries(db.kysely),
+    feed,
     webhooks,
     automations,
     pipeline,
@@ -117,6 +127,7 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     close: async () => {
       retention.stop();
       registry.stop();
+      await feed.stop();
       await router.stop();
       await temporal.close();
       await db.close();

@@ -116,7 +116,7 @@ describe('WebSocket /api/events/in (Prefect events client)', () => {
   });
 
   it('answers 404 to a WebSocket on any other path', async () => {
-    const ws = new WebSocket(`${tw.url.replace(/^http/, 'ws')}/api/events/out`);
+    const ws = new WebSocket(`${tw.url.replace(/^http/, 'ws')}/api/events/sideways`);
     await expect(
       new Promise((resolve, reject) => {
         ws.once('open', resolve);
