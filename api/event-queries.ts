@@ -1,11 +1,20 @@
 // Prefect's event queries: POST /api/events/filter answers `{events, total, next_page}` for an EventFilter, and
 // GET /api/events/filter/next?page-token=… the pages after it. Prefect's clients read the feed this way
 // (`client.read_events()`, `read_events_page(next_page)`). The token carries the filter with its time bounds fixed at
-// the first page, so later pages do not drift as new events arrive.
+// the first page, so later pages do not drift as new events arrive. POST /api/events/count-by/{countable} counts
+// them per time bucket, event name or resource, as Prefect's UI charts the feed.
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { EventFilterQueries, PagePosition } from '../db/event-filter-queries';
+import {
+  COUNTABLES,
+  countRequestSchema,
+  type Countable,
+  type EventCounter,
+  eventCounter,
+  InvalidCountParameters,
+} from '../events/event-counts';
 import { prefectEventFilterSchema } from '../events/prefect-filter';
 import { ApiError, UnavailableError } from './errors';
 import { parseWith, readOptionalJson } from './input';
@@ -64,6 +73,28 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
       total: token.total,
       next_page: nextPage(ctx, { ...token, shown }, page.last),
     };
+  });
+
+  router.post('/count-by/:countable', async (ctx) => {
+    const countable = ctx.params.countable as Countable;
+    if (!COUNTABLES.includes(countable)) {
+      throw new ApiError('UNPROCESSABLE', `countable must be one of ${COUNTABLES.join(', ')}`, [
+        { path: 'countable', message: `Input should be ${COUNTABLES.map((c) => `'${c}'`).join(', ')}` },
+      ]);
+    }
+    const request = parseWith(countRequestSchema, await readOptionalJson(ctx), 'event count');
+    const filter = parseWith(filterSchema, request.filter ?? {}, 'event filter');
+    let counter: EventCounter;
+    try {
+      counter = eventCounter(countable, filter.occurred, request.time_unit, request.time_interval, new Date());
+    } catch (error) {
+      if (error instanceof InvalidCountParameters) throw new ApiError('UNPROCESSABLE', error.message);
+      throw error;
+    }
+    await storeCall(async () => {
+      for await (const { event } of queries.scan(filter)) counter.add(event);
+    });
+    ctx.body = counter.result();
   });
 
   return router;

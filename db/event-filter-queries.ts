@@ -101,7 +101,7 @@ export class EventFilterQueries {
   }
 
   /** Yields the events `filter` selects, in its order, after `after`. */
-  private async *scan(
+  async *scan(
     filter: PrefectEventFilter,
     after?: PagePosition,
     chunk = SCAN_CHUNK,

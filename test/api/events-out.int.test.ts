@@ -92,6 +92,30 @@ describe('reading events as Prefect clients do', () => {
       expect(seen).toEqual([...stored].reverse().map((e) => e.id));
     });
 
+    it('counts by event name and by time bucket (POST /api/events/count-by/...), refusing what Prefect refuses', async () => {
+      const filter = byRun({ event: { prefix: ['query.step-'] } });
+      const byEvent = await tw.api('POST', '/api/events/count-by/event', { filter });
+      expect(byEvent.status).toBe(200);
+      const counts = await readJson(byEvent);
+      expect(counts.map((c: { value: string; count: number }) => [c.value, c.count]).sort()).toEqual(
+        stored.map((e) => [e.event, 1]).sort(),
+      );
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const byTime = await readJson(
+        await tw.api('POST', '/api/events/count-by/time', {
+          filter: { ...filter, occurred: { since, until: new Date().toISOString() } },
+          time_unit: 'minute',
+          time_interval: 5,
+        }),
+      );
+      expect(byTime.reduce((sum: number, c: { count: number }) => sum + c.count, 0)).toBe(5);
+
+      expect((await tw.api('POST', '/api/events/count-by/colour', { filter })).status).toBe(422);
+      const tooMany = await tw.api('POST', '/api/events/count-by/time', { filter, time_unit: 'second' });
+      expect(tooMany.status).toBe(422);
+      expect((await readJson(tooMany)).error.message).toMatch(/buckets, which is too many/);
+    });
+
     it('keeps the first page time bounds: an event stored later does not shift the pages', async () => {
       const first = await readJson(
         await tw.api('POST', '/api/events/filter', { filter: byRun({ event: { prefix: ['query.'] } }), limit: 4 }),
