@@ -92,7 +92,7 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
       throw error;
     }
     await storeCall(async () => {
-      for await (const { event } of queries.scan(filter)) counter.add(event);
+      for await (const event of queries.unordered(filter)) counter.add(event);
     });
     ctx.body = counter.result();
   });

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one after another, each printing its numbers and its ratio to a baseline
 // measured in the same run.
+import { benchEventQueries } from './event-queries';
 import { benchEvents } from './events';
 import { benchTriggers } from './triggers';
 import { benchWebhooks } from './webhooks';
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const only = process.argv[2];
   if (!only || only === 'webhooks') await benchWebhooks();
   if (!only || only === 'events') await benchEvents();
+  if (!only || only === 'queries') await benchEventQueries();
   if (!only || only === 'triggers') await benchTriggers();
 }
 

@@ -1,15 +1,19 @@
 // Prefect's event queries (`POST /api/events/filter`): a page of the events an EventFilter selects, in `occurred`
 // order, and how many it selects. The database narrows by the indexed columns (times, names, resource ids, related
 // ids and roles); every row it returns is then checked by the same evaluator the live stream uses, so the two never
-// disagree. Label and text criteria are only checked that way, so a count that needs them scans the narrowed rows.
+// disagree. Labels of the primary resource and text terms narrow only roughly in SQL (a superset, from the stored
+// body), so a count that needs them reads the narrowed rows, in sequence order.
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import {
   constrainsRelated,
   filterIncludes,
+  parseTextQuery,
   type PrefectEventFilter,
   type RelatedFilter,
 } from '../events/prefect-filter';
 import type { ReceivedEvent } from '../events/schema';
+import type { Db, Dialect } from './connect';
+import { globToLike, isLiteral } from './sql-patterns';
 import type { Database } from './tables';
 
 /** Where a page ended: the `occurred` and `seq` of its last event. The next page starts after it. */
@@ -42,11 +46,17 @@ interface ScannedRow {
 
 /** Runs EventFilters against the events table of either database. */
 export class EventFilterQueries {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly db: Kysely<Database>;
+  private readonly dialect: Dialect;
+
+  constructor(handle: Db) {
+    this.db = handle.kysely;
+    this.dialect = handle.dialect;
+  }
 
   /** Returns how many stored events `filter` selects: distinct primary resources when `resource.distinct`. */
   async count(filter: PrefectEventFilter): Promise<number> {
-    const { conditions, exact } = narrowing(filter);
+    const { conditions, exact } = narrowing(filter, this.dialect);
     const distinct = filter.resource?.distinct === true;
     if (exact) {
       const counted = distinct ? sql`count(distinct ${sql.ref('events.resource_id')})` : sql`count(*)`;
@@ -59,7 +69,7 @@ export class EventFilterQueries {
     }
     const resources = new Set<string>();
     let count = 0;
-    for await (const { event } of this.scan(filter)) {
+    for await (const event of this.unordered(filter)) {
       if (!distinct) count++;
       else resources.add(event.resource['prefect.resource.id'] ?? '');
     }
@@ -100,13 +110,31 @@ export class EventFilterQueries {
     return events.length === size ? { events, last } : { events };
   }
 
+  /** Yields the events `filter` selects in no particular order (sequence order, the cheapest to follow). */
+  async *unordered(filter: PrefectEventFilter): AsyncGenerator<ReceivedEvent> {
+    const { conditions } = narrowing(filter, this.dialect);
+    let after = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('events')
+        .select(['events.seq', 'events.body'])
+        .where((eb) => eb.and(conditions))
+        .where('events.seq', '>', after)
+        .orderBy('events.seq', 'asc')
+        .limit(SCAN_CHUNK)
+        .execute();
+      for (const row of rows) {
+        const event = JSON.parse(row.body) as ReceivedEvent;
+        if (filterIncludes(filter, event)) yield event;
+      }
+      if (rows.length < SCAN_CHUNK) return;
+      after = Number(rows.at(-1)!.seq);
+    }
+  }
+
   /** Yields the events `filter` selects, in its order, after `after`. */
-  async *scan(
-    filter: PrefectEventFilter,
-    after?: PagePosition,
-    chunk = SCAN_CHUNK,
-  ): AsyncGenerator<ScannedRow> {
-    const { conditions } = narrowing(filter);
+  async *scan(filter: PrefectEventFilter, after?: PagePosition, chunk = SCAN_CHUNK): AsyncGenerator<ScannedRow> {
+    const { conditions } = narrowing(filter, this.dialect);
     const descending = filter.order === 'DESC';
     const direction = descending ? 'desc' : 'asc';
     let position = after;
@@ -134,13 +162,14 @@ export class EventFilterQueries {
 function beyond(position: PagePosition, descending: boolean): Condition {
   const occurred = sql.ref('events.occurred');
   const seq = sql.ref('events.seq');
+  // The outer bound is a plain range on `occurred`, which its index serves; the OR only settles ties.
   return descending
-    ? sql<boolean>`(${occurred} < ${position.occurred} or (${occurred} = ${position.occurred} and ${seq} < ${position.seq}))`
-    : sql<boolean>`(${occurred} > ${position.occurred} or (${occurred} = ${position.occurred} and ${seq} > ${position.seq}))`;
+    ? sql<boolean>`(${occurred} <= ${position.occurred} and (${occurred} < ${position.occurred} or ${seq} < ${position.seq}))`
+    : sql<boolean>`(${occurred} >= ${position.occurred} and (${occurred} > ${position.occurred} or ${seq} > ${position.seq}))`;
 }
 
 /** The SQL conditions that select a superset of `filter`'s events, and whether that superset is exact. */
-function narrowing(filter: PrefectEventFilter): Narrowing {
+function narrowing(filter: PrefectEventFilter, dialect: Dialect): Narrowing {
   const conditions: Condition[] = [...occurredBetween(filter.occurred.since, filter.occurred.until)];
   let exact = true;
   const name = sql.ref('events.event');
@@ -157,7 +186,13 @@ function narrowing(filter: PrefectEventFilter): Narrowing {
   if (resource?.id_prefix?.length) {
     conditions.push(anyOf(resource.id_prefix.map((prefix) => startsWith(resourceId, prefix))));
   }
-  if (resource?.labels && Object.keys(resource.labels).length > 0) exact = false;
+  if (resource?.labels && Object.keys(resource.labels).length > 0) {
+    exact = false;
+    for (const [label, expected] of Object.entries(resource.labels)) {
+      const narrowed = labelNarrowing(label, typeof expected === 'string' ? [expected] : expected, dialect);
+      if (narrowed) conditions.push(narrowed);
+    }
+  }
 
   for (const related of filter.related) {
     const narrowed = relatedNarrowing(related);
@@ -183,8 +218,56 @@ function narrowing(filter: PrefectEventFilter): Narrowing {
   }
 
   if (filter.id.length > 0) conditions.push(sql<boolean>`${sql.ref('events.id')} in (${sql.join(filter.id)})`);
-  if (filter.text) exact = false;
+  if (filter.text) {
+    exact = false;
+    conditions.push(...textNarrowing(filter.text.query));
+  }
   return { conditions, exact };
+}
+
+/**
+ * A superset of the primary resources whose `label` matches one of `patterns`, read from the stored body: equality
+ * for literal patterns, LIKE for globs (a superset: LIKE has no classes), presence
+ * for a negated one. Undefined when the label cannot be addressed safely in a JSON path.
+ */
+function labelNarrowing(label: string, patterns: string[], dialect: Dialect): Condition | undefined {
+  if (patterns.length === 0) return sql<boolean>`false`;
+  const value =
+    dialect === 'postgres'
+      ? sql`(cast(${sql.ref('events.body')} as jsonb) -> 'resource' ->> ${label})`
+      : /^[\w.:/-]+$/.test(label)
+        ? sql`json_extract(${sql.ref('events.body')}, ${`$.resource."${label}"`})`
+        : undefined;
+  if (value === undefined) return undefined;
+  if (patterns.some((pattern) => pattern.startsWith('!'))) return sql<boolean>`${value} is not null`;
+  return anyOf(
+    patterns.map((pattern) =>
+      isLiteral(pattern)
+        ? sql<boolean>`${value} = ${pattern}`
+        : sql<boolean>`${value} like ${globToLike(pattern)} escape '\\'`,
+    ),
+  );
+}
+
+/**
+ * A superset of the events a text query includes: the stored body (which holds every label value and the payload)
+ * contains an include term, and every required term. Only for printable ASCII terms without quotes or backslashes,
+ * whose JSON spelling is the term itself and whose case both databases fold; exclusions cannot narrow, since the body also holds
+ * label names and ids the search does not read.
+ */
+function textNarrowing(query: string): Condition[] {
+  const terms = parseTextQuery(query);
+  // No space either: the search joins values with spaces, so a term with one may span two values.
+  const safe = (term: string) => /^[\x21-\x7e]*$/.test(term) && !/["\\]/.test(term);
+  const contains = (term: string) => {
+    const pattern = `%${term.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+    const body = sql`lower(${sql.ref('events.body')})`;
+    return sql<boolean>`${body} like ${pattern} escape '\\'`;
+  };
+  const conditions: Condition[] = [];
+  if (terms.include.length > 0 && terms.include.every(safe)) conditions.push(anyOf(terms.include.map(contains)));
+  for (const term of terms.required.filter(safe)) conditions.push(contains(term));
+  return conditions;
 }
 
 /**

@@ -108,7 +108,7 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     temporal,
     apiKey,
     events,
-    eventQueries: new EventFilterQueries(db.kysely),
+    eventQueries: new EventFilterQueries(db),
     feed,
     webhooks,
     automations,

@@ -111,6 +111,12 @@ const FILTERS: Array<[string, unknown]> = [
   ['text search', { text: { query: 'timeout' } }],
   ['text search with exclusion', { text: { query: 'etl -nightly' } }],
   ['text search with a phrase', { text: { query: '"refs/heads/main"' } }],
+  ['text search in another case', { text: { query: 'TIMEOUT' } }],
+  [
+    'text phrase spanning two values (the search joins them with a space)',
+    { text: { query: '"Completed prefect.flow-run.1"' } },
+  ],
+  ['resource label globs are case-sensitive', { resource: { labels: { env: ['P*', 'd?v'] } } }],
   ['oldest first', { order: 'ASC', event: { prefix: ['prefect.'] } }],
 ];
 
@@ -122,7 +128,7 @@ describe.each(DIALECTS)('Prefect event filters on %s', (dialect) => {
   beforeAll(async () => {
     t = await createTestDb(dialect);
     const events = new EventRepository(t.db);
-    queries = new EventFilterQueries(t.db.kysely);
+    queries = new EventFilterQueries(t.db);
     stored = corpus();
     await events.insert(stored);
   });
