@@ -71,10 +71,16 @@ export function streamOut(
       return;
     }
     const backfill = (message as { backfill?: unknown }).backfill !== false;
-    void subscribe(ws, clamped(parsed.data), backfill, deps).then((unsubscribe) => {
-      stop = unsubscribe;
-      if (ws.readyState !== ws.OPEN) unsubscribe();
-    });
+    subscribe(ws, clamped(parsed.data), backfill, deps).then(
+      (unsubscribe) => {
+        stop = unsubscribe;
+        if (ws.readyState !== ws.OPEN) unsubscribe();
+      },
+      (error: unknown) => {
+        deps.logger.warn('events subscription: could not start', { error: (error as Error).message });
+        closeWith(ws, CLOSE.SERVER_ERROR, 'the event store is unavailable');
+      },
+    );
   });
   // The shared server leaves pongs to each stream (/in delays its own); Prefect's client closes without them.
   ws.on('ping', (data: Buffer) => ws.pong(data));

@@ -229,6 +229,17 @@ describe('reading events as Prefect clients do', () => {
       expect(wrong.messages[0]).toMatchObject({ type: 'auth_failure' });
     });
 
+    it('closes with 1011 when the event store is down, so the client reconnects later', async () => {
+      const broken = await startTestTripwire({ worker: false });
+      try {
+        await broken.services.db.close();
+        const sub = await subscribe(broken, { event: { prefix: ['anything.'] } });
+        expect(await sub.closed).toEqual({ code: 1011, reason: 'the event store is unavailable' });
+      } finally {
+        await broken.stop().catch(() => undefined);
+      }
+    });
+
     it('accepts the key on the upgrade (Authorization header) and then the filter as the first message', async () => {
       const tag = `header-${crypto.randomBytes(3).toString('hex')}`;
       await post(event(`${tag}.one`, 'header.a'));
