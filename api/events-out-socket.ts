@@ -17,7 +17,7 @@ import type { ReceivedEvent } from '../events/schema';
 import type { EventFeed } from '../ingest/event-feed';
 import type { Logger } from '../logging/logger';
 import { formatPath } from './input';
-import { answerAuth, CLOSE, closeWith, messageType, parseMessage, refuseUnauthenticated } from './prefect-socket';
+import { CLOSE, closeWith, messageType, parseMessage, prefectHandshake } from './prefect-socket';
 
 /** How far back a subscription's backfill reaches at most. */
 export const MAX_BACKFILL_MS = 15 * 60 * 1000;
@@ -42,22 +42,13 @@ export function streamOut(
   matches: (header: string) => boolean,
 ): void {
   const filterSchema = prefectEventFilterSchema();
-  let phase: 'handshake' | 'filter' | 'streaming' = 'handshake';
+  const admit = prefectHandshake(ws, authenticated, matches);
+  let phase: 'filter' | 'streaming' = 'filter';
   let stop: (() => void) | undefined;
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const message = parseMessage(data, isBinary);
-    if (phase === 'handshake') {
-      phase = 'filter';
-      if (messageType(message) === 'auth') {
-        authenticated = answerAuth(ws, message, authenticated, matches);
-        return;
-      }
-    }
-    if (!authenticated) {
-      refuseUnauthenticated(ws);
-      return;
-    }
+    if (!admit(message)) return;
     if (phase !== 'filter') return; // Prefect reads nothing after the filter either
     phase = 'streaming';
     if (messageType(message) !== 'filter') {

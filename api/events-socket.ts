@@ -15,7 +15,7 @@ import { EventStoreUnavailableError, EventValidationError, type IngestPipeline }
 import type { Logger } from '../logging/logger';
 import { apiKeyMatcher } from './auth';
 import { streamOut } from './events-out-socket';
-import { answerAuth, CLOSE, closeWith, messageType, parseMessage, refuseUnauthenticated } from './prefect-socket';
+import { CLOSE, closeWith, parseMessage, prefectHandshake } from './prefect-socket';
 
 const EVENTS_IN_PATH = '/api/events/in';
 const EVENTS_OUT_PATH = '/api/events/out';
@@ -70,21 +70,11 @@ function streamIn(
   matches: (header: string) => boolean,
 ): void {
   let pending: Promise<unknown> = Promise.resolve();
-  let first = true;
+  const admit = prefectHandshake(ws, authenticated, matches);
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const message = parseMessage(data, isBinary);
-    if (first) {
-      first = false;
-      if (messageType(message) === 'auth') {
-        authenticated = answerAuth(ws, message, authenticated, matches);
-        return;
-      }
-    }
-    if (!authenticated) {
-      refuseUnauthenticated(ws);
-      return;
-    }
+    if (!admit(message)) return;
     if (message === undefined) {
       logger.warn('events stream: a message that is not a JSON text frame was dropped');
       return;

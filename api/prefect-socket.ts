@@ -45,7 +45,7 @@ export function messageType(message: unknown): unknown {
  * Answers an auth message: `auth_success` when its token is the API key (or the upgrade already carried the key),
  * else `auth_failure` and a close. Returns whether the stream may go on.
  */
-export function answerAuth(
+function answerAuth(
   ws: WebSocket,
   message: unknown,
   alreadyAuthenticated: boolean,
@@ -64,7 +64,29 @@ export function answerAuth(
   return false;
 }
 
-/** Closes an unauthenticated stream, saying how to authenticate. */
-export function refuseUnauthenticated(ws: WebSocket): void {
-  closeWith(ws, CLOSE.POLICY_VIOLATION, 'authenticate first: {"type": "auth", "token": "<API key>"}');
+/**
+ * Returns the gate every message of a stream passes: an auth message first is answered (and goes no further), and
+ * nothing goes further on a stream that is not authenticated, which is closed instead. True lets `message` through.
+ */
+export function prefectHandshake(
+  ws: WebSocket,
+  authenticatedByHeader: boolean,
+  matches: (header: string) => boolean,
+): (message: unknown) => boolean {
+  let authenticated = authenticatedByHeader;
+  let first = true;
+  return (message) => {
+    if (first) {
+      first = false;
+      if (messageType(message) === 'auth') {
+        authenticated = answerAuth(ws, message, authenticated, matches);
+        return false;
+      }
+    }
+    if (!authenticated) {
+      closeWith(ws, CLOSE.POLICY_VIOLATION, 'authenticate first: {"type": "auth", "token": "<API key>"}');
+      return false;
+    }
+    return true;
+  };
 }

@@ -3,6 +3,7 @@
 // (`get_events_subscriber()`, `prefect events stream`): auth message, filter message, backfill, then live events.
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
+import { type OpenedSocket, openSocket } from '../helpers/sockets';
 import { eventually, readJson, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const run = crypto.randomBytes(4).toString('hex');
@@ -16,25 +17,8 @@ const event = (name: string, resource: string, occurred = new Date()) => ({
   payload: {},
 });
 
-interface Subscription {
-  ws: WebSocket;
-  messages: Array<{ type: string; event?: { id: string; event: string } }>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function connect(url: string): Promise<Subscription> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/events/out`, 'prefect');
-  const messages: Subscription['messages'] = [];
-  ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8'))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, messages, closed };
-}
+type Subscription = OpenedSocket<{ type: string; event?: { id: string; event: string } }>;
+const connect = (url: string): Promise<Subscription> => openSocket(url, '/api/events/out');
 
 /** Connects, authenticates and subscribes with `filter`, as PrefectEventSubscriber does. */
 async function subscribe(tw: TestTripwire, filter: unknown, backfill?: boolean): Promise<Subscription> {

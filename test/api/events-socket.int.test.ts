@@ -2,6 +2,7 @@
 // subprotocol "prefect", an auth message, one event per message, pings as delivery checkpoints).
 import crypto from 'node:crypto';
 import WebSocket from 'ws';
+import { type OpenedSocket, openSocket } from '../helpers/sockets';
 import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const event = (resource: string) => ({
@@ -12,25 +13,8 @@ const event = (resource: string) => ({
   payload: { intended: { from: 'RUNNING', to: 'COMPLETED' } },
 });
 
-interface Opened {
-  ws: WebSocket;
-  messages: unknown[];
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function open(url: string, headers: Record<string, string> = {}): Promise<Opened> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/events/in`, 'prefect', { headers });
-  const messages: unknown[] = [];
-  ws.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString('utf8'))));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-  );
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, messages, closed };
-}
+type Opened = OpenedSocket;
+const open = (url: string, headers: Record<string, string> = {}) => openSocket(url, '/api/events/in', headers);
 
 async function reply(opened: Opened): Promise<unknown> {
   const deadline = Date.now() + 5000;
