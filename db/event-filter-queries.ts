@@ -81,7 +81,11 @@ export class EventFilterQueries {
    * once, at its first event in the filter's order; such pages are found by skipping `skip` events from the start,
    * since whether a resource was shown depends on every page before.
    */
-  async page(filter: PrefectEventFilter, size: number, from: { after?: PagePosition; skip?: number } = {}) {
+  async page(
+    filter: PrefectEventFilter,
+    size: number,
+    from: { after?: PagePosition; skip?: number } = {},
+  ): Promise<FilteredPage> {
     const events: ReceivedEvent[] = [];
     let last: PagePosition | undefined;
     if (size <= 0) return { events };
