@@ -20,7 +20,7 @@ import { formatPath } from './input';
 import { CLOSE, closeWith, messageType, parseMessage, prefectHandshake } from './prefect-socket';
 
 /** How far back a subscription's backfill reaches at most. */
-export const MAX_BACKFILL_MS = 15 * 60 * 1000;
+const MAX_BACKFILL_MS = 15 * 60 * 1000;
 /** Events per backfill query (Prefect's PREFECT_EVENTS_WEBSOCKET_BACKFILL_PAGE_SIZE). */
 const BACKFILL_PAGE_SIZE = 250;
 /** How long ids the backfill sent are remembered, to drop the same events arriving late on the live feed. */

@@ -137,7 +137,11 @@ export class EventFilterQueries {
   }
 
   /** Yields the events `filter` selects, in its order, after `after`. */
-  async *scan(filter: PrefectEventFilter, after?: PagePosition, chunk = SCAN_CHUNK): AsyncGenerator<ScannedRow> {
+  private async *scan(
+    filter: PrefectEventFilter,
+    after?: PagePosition,
+    chunk = SCAN_CHUNK,
+  ): AsyncGenerator<ScannedRow> {
     const { conditions } = narrowing(filter, this.dialect);
     const descending = filter.order === 'DESC';
     const direction = descending ? 'desc' : 'asc';
@@ -302,7 +306,7 @@ function relatedExists(condition: Condition): Condition {
  * otherwise, and `Z` sorts after the digits, so within one millisecond text order puts the whole millisecond last;
  * these bounds correct for that and still use the index.
  */
-export function occurredBetween(since: string, until: string): Condition[] {
+function occurredBetween(since: string, until: string): Condition[] {
   const occurred = sql.ref('events.occurred');
   const sinceMillis = since.slice(0, 23);
   const untilMillis = until.slice(0, 23);

@@ -24,23 +24,20 @@ const names = z.array(z.string()).nullish();
 const labelValue = z.union([z.string(), z.array(z.string())]);
 const resourceSpecification: z.ZodType<ResourceSpecification> = z.record(z.string(), labelValue);
 
-const timestamp = z.string().transform((text, ctx) => {
-  const iso = normaliseTimestamp(text);
-  if (iso === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'Input should be a valid datetime' });
-    return z.NEVER;
-  }
-  return iso;
-});
+/** A string that `normalise` puts in canonical form, or a validation issue with `message` (pydantic's wording). */
+function normalised(normalise: (text: string) => string | undefined, message: string) {
+  return z.string().transform((text, ctx) => {
+    const value = normalise(text);
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
 
-const eventId = z.string().transform((text, ctx) => {
-  const id = normaliseUuid(text);
-  if (id === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'Input should be a valid UUID' });
-    return z.NEVER;
-  }
-  return id;
-});
+const timestamp = normalised(normaliseTimestamp, 'Input should be a valid datetime');
+const eventId = normalised(normaliseUuid, 'Input should be a valid UUID');
 
 const relatedFilter = z.strictObject({
   id: names,

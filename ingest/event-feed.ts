@@ -9,6 +9,7 @@
 import type { EventRepository } from '../db/events';
 import type { ReceivedEvent } from '../events/schema';
 import type { Logger } from '../logging/logger';
+import { WakeSignal } from './wake-signal';
 
 export type FeedListener = (events: ReceivedEvent[]) => void;
 
@@ -30,8 +31,7 @@ export class EventFeed {
   private cursor: number | undefined;
   private readonly gaps = new Map<number, number>();
   private running: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private notified = false;
+  private readonly wakeSignal = new WakeSignal();
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly lateCommitMs: number;
@@ -56,20 +56,19 @@ export class EventFeed {
     this.running ??= this.loop();
     return () => {
       this.listeners.delete(listener);
-      this.wake?.();
+      this.wakeSignal.interrupt();
     };
   }
 
   /** Says events were just stored in this process, so subscribers get them now rather than at the next poll. */
   notify(): void {
-    this.notified = true;
-    this.wake?.();
+    this.wakeSignal.notify();
   }
 
   /** Drops every subscriber and stops reading. */
   async stop(): Promise<void> {
     this.listeners.clear();
-    this.wake?.();
+    this.wakeSignal.interrupt();
     await this.running;
   }
 
@@ -78,20 +77,13 @@ export class EventFeed {
       while (this.listeners.size > 0) {
         let read = 0;
         try {
-          this.notified = false;
+          this.wakeSignal.takeNotified();
           read = await this.readOnce();
         } catch (error) {
           this.logger.warn('event feed: reading new events failed; retrying', { error: (error as Error).message });
         }
-        if (read >= this.batchSize || this.notified || this.listeners.size === 0) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollIntervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        if (read >= this.batchSize || this.wakeSignal.takeNotified() || this.listeners.size === 0) continue;
+        await this.wakeSignal.sleep(this.pollIntervalMs);
       }
     } finally {
       this.running = undefined;

@@ -9,6 +9,7 @@
 import type { EventRepository, OutboxEntry } from '../db/events';
 import type { ReceivedEvent } from '../events/schema';
 import type { Logger } from '../logging/logger';
+import { WakeSignal } from './wake-signal';
 import type { AutomationRegistry, RoutedAutomation } from '../automations/registry';
 
 /** What became of a delivery: signalled, or held back because the workflow is rolling over (offered again soon). */
@@ -36,8 +37,7 @@ export interface RouterOptions {
 
 /** Moves events from the outbox to the workflows of the automations that cover them. */
 export class EventRouter {
-  private wake: (() => void) | undefined;
-  private notified = false;
+  private readonly wakeSignal = new WakeSignal();
   /** Set when a drain held events back, so the next one comes after HOLD_RECHECK_MS instead of the poll interval. */
   private heldBack = false;
   private running: Promise<void> | undefined;
@@ -68,14 +68,13 @@ export class EventRouter {
 
   /** Asks for a drain now (after events were stored). */
   notify(): void {
-    this.notified = true;
-    this.wake?.();
+    this.wakeSignal.notify();
   }
 
   /** Stops after the current batch. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.wakeSignal.interrupt();
     await this.running;
     this.running = undefined;
   }
@@ -84,22 +83,15 @@ export class EventRouter {
     while (!this.stopping) {
       let drained = 0;
       try {
-        this.notified = false;
+        this.wakeSignal.takeNotified();
         drained = await this.drainOnce();
       } catch (error) {
         this.logger.warn('event routing failed; retrying', { error: (error as Error).message });
       }
-      if (drained >= this.batchSize || this.notified || this.stopping) continue;
+      if (drained >= this.batchSize || this.wakeSignal.takeNotified() || this.stopping) continue;
       const pause = this.heldBack ? Math.min(HOLD_RECHECK_MS, this.pollIntervalMs) : this.pollIntervalMs;
       this.heldBack = false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.wakeSignal.sleep(pause);
     }
   }
 
