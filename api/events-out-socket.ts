@@ -106,8 +106,8 @@ async function subscribe(
     ws.send(JSON.stringify({ type: 'event', event }));
   };
 
-  const unsubscribe = await feed.subscribe((events) => {
-    for (const event of events) {
+  const unsubscribe = await feed.subscribe((stored) => {
+    for (const { event } of stored) {
       if (!filterIncludes(filter, event)) continue;
       if (live) live.push(event);
       else if (!sent.delete(event.id)) send(event);

@@ -1,19 +1,16 @@
 // /api/events — ingest (one event or Prefect's array), the feed with filters and cursor paging, one event by id, and
 // a live tail over server-sent events that resumes from Last-Event-ID without gaps.
-import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { EventFilter, EventRepository } from '../db/events';
-import { globMatch } from '../events/matching';
-import type { ReceivedEvent } from '../events/schema';
+import { normaliseTimestamp } from '../events/timestamp';
+import type { EventFeed } from '../ingest/event-feed';
 import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../ingest/pipeline';
 import { ApiError, UnavailableError } from './errors';
+import { type EventStreamOptions, includes, streamEvents } from './events-stream';
 import { readJson } from './input';
 
-export interface EventRouteOptions {
-  /** How often a live tail looks for new events. */
-  pollIntervalMs?: number;
-  heartbeatMs?: number;
+export interface EventRouteOptions extends EventStreamOptions {
   maxBodyBytes: number;
 }
 
@@ -21,7 +18,12 @@ const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
 /** Returns the router of /events (mounted under /api). */
-export function eventRoutes(events: EventRepository, pipeline: IngestPipeline, options: EventRouteOptions): Router {
+export function eventRoutes(
+  events: EventRepository,
+  pipeline: IngestPipeline,
+  feed: EventFeed,
+  options: EventRouteOptions,
+): Router {
   const router = new Router({ prefix: '/events' });
 
   router.post('/', async (ctx) => {
@@ -44,7 +46,7 @@ export function eventRoutes(events: EventRepository, pipeline: IngestPipeline, o
     const limit = parseLimit(ctx.query.limit);
     const before = parseCursor(ctx.query.cursor);
     const page = await events.list(filter, limit + 1, before);
-    const shown = page.slice(0, limit).filter((stored) => exactMatch(filter, stored.event));
+    const shown = page.slice(0, limit).filter((stored) => includes(filter, stored.event));
     const last = page.length > limit ? page[limit - 1] : undefined;
     const nextCursor = last ? String(last.seq) : null;
     ctx.body = {
@@ -55,54 +57,9 @@ export function eventRoutes(events: EventRepository, pipeline: IngestPipeline, o
   });
 
   router.get('/stream', async (ctx) => {
-    const filter = parseFilter(ctx.query);
     const resumeFrom =
       ctx.get('last-event-id') || (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
-    let cursor = resumeFrom ? await resolveResume(events, resumeFrom) : await events.latestSeq();
-    const stream = new PassThrough();
-    ctx.request.socket.setTimeout(0);
-    ctx.request.socket.setNoDelay(true);
-    ctx.request.socket.setKeepAlive(true);
-    ctx.set({
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    ctx.status = 200;
-    ctx.body = stream;
-    stream.write(`retry: 2000\n: tailing from ${cursor}\n\n`);
-
-    let closed = false;
-    let lastWrite = Date.now();
-    const close = () => {
-      closed = true;
-    };
-    ctx.req.on('close', close);
-    stream.on('close', close);
-    void (async () => {
-      while (!closed) {
-        try {
-          const batch = await events.after(filter, cursor, 200);
-          for (const stored of batch) {
-            cursor = stored.seq;
-            if (!exactMatch(filter, stored.event)) continue;
-            stream.write(`id: ${stored.seq}\nevent: event\ndata: ${JSON.stringify(stored.event)}\n\n`);
-            lastWrite = Date.now();
-          }
-          if (batch.length === 200) continue;
-        } catch (error) {
-          stream.write(`event: error\ndata: ${JSON.stringify({ message: 'event store unavailable; retrying' })}\n\n`);
-          void error;
-        }
-        if (Date.now() - lastWrite > (options.heartbeatMs ?? 15_000)) {
-          stream.write(': keep-alive\n\n');
-          lastWrite = Date.now();
-        }
-        await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 250));
-      }
-      stream.end();
-    })();
+    await streamEvents(ctx, parseFilter(ctx.query), resumeFrom, { events, feed }, options);
   });
 
   router.get('/:id', async (ctx) => {
@@ -127,7 +84,9 @@ function list(value: Query[string]): string[] {
 function isoParam(name: string, value: Query[string]): string | undefined {
   if (value === undefined || value === '') return undefined;
   const text = Array.isArray(value) ? value[0]! : value;
-  const time = Date.parse(text);
+  const exact = normaliseTimestamp(text);
+  if (exact) return exact;
+  const time = Date.parse(text); // a date alone, or another spelling JavaScript reads
   if (Number.isNaN(time)) throw new ApiError('BAD_REQUEST', `${name} must be an ISO 8601 time, got "${text}"`);
   return new Date(time).toISOString();
 }
@@ -158,21 +117,6 @@ function parseCursor(value: Query[string]): number | undefined {
   const seq = Number(Array.isArray(value) ? value[0] : value);
   if (!Number.isInteger(seq) || seq < 0) throw new ApiError('BAD_REQUEST', 'cursor is not one this API returned');
   return seq;
-}
-
-async function resolveResume(events: EventRepository, from: string): Promise<number> {
-  if (/^\d+$/.test(from)) return Number(from);
-  const seq = await events.seqOf(from);
-  if (seq === undefined) throw new ApiError('BAD_REQUEST', `Last-Event-ID ${from} is not a known event`);
-  return seq;
-}
-
-/** The database narrows by LIKE; this applies the exact, case-sensitive globs (including [...] classes). */
-function exactMatch(filter: EventFilter, event: ReceivedEvent): boolean {
-  if (filter.event?.length && !filter.event.some((p) => globMatch(p, event.event))) return false;
-  const id = event.resource['prefect.resource.id'] ?? '';
-  if (filter.resource?.length && !filter.resource.some((p) => globMatch(p, id))) return false;
-  return true;
 }
 
 function withQuery(ctx: Koa.Context, changes: Record<string, string>): string {

@@ -69,9 +69,9 @@ export async function benchEventQueries(): Promise<void> {
     const storedAt = new Map<string, number>();
     const delays: number[] = [];
     const storeTimes: number[] = [];
-    const unsubscribe = await services.feed.subscribe((events) => {
+    const unsubscribe = await services.feed.subscribe((stored) => {
       const now = performance.now();
-      for (const e of events) {
+      for (const { event: e } of stored) {
         const at = storedAt.get(e.id);
         if (at !== undefined && filterIncludes(filter, e)) delays.push(now - at);
       }

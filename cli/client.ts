@@ -18,7 +18,13 @@ export class ApiClientError extends Error {
 export interface ApiClient {
   readonly baseUrl: string;
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
-  stream(path: string, onEvent: (data: string, id: string | undefined) => void, signal?: AbortSignal): Promise<void>;
+  /** Reads server-sent events from `path` until the server ends the stream; resumes after `lastEventId` if given. */
+  stream(
+    path: string,
+    onEvent: (data: string, id: string | undefined) => void,
+    signal?: AbortSignal,
+    lastEventId?: string,
+  ): Promise<void>;
 }
 
 /** Returns a client configured from `env`. */
@@ -67,11 +73,21 @@ export function createApiClient(env: Record<string, string | undefined> = proces
       if (response.status === 204) return undefined as T;
       return (await response.json()) as T;
     },
-    async stream(urlPath, onEvent, signal) {
-      const response = await fetch(`${baseUrl}${urlPath}`, {
-        headers: { ...headers(), accept: 'text/event-stream' },
-        signal,
-      });
+    async stream(urlPath, onEvent, signal, lastEventId) {
+      let response: Response;
+      try {
+        response = await fetch(`${baseUrl}${urlPath}`, {
+          headers: {
+            ...headers(),
+            accept: 'text/event-stream',
+            ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+          },
+          signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        throw new ApiClientError(0, `cannot reach tripwire at ${baseUrl}: ${(error as Error).message}`);
+      }
       if (!response.ok || !response.body) return fail(response);
       const decoder = new TextDecoder();
       let buffer = '';

@@ -13,6 +13,7 @@ import {
 } from '../events/prefect-filter';
 import type { ReceivedEvent } from '../events/schema';
 import type { Db, Dialect } from './connect';
+import { occurredSince, occurredUntil } from './occurred-bounds';
 import { globToLike, isLiteral } from './sql-patterns';
 import type { Database } from './tables';
 
@@ -178,7 +179,7 @@ function beyond(position: PagePosition, descending: boolean): Condition {
 
 /** The SQL conditions that select a superset of `filter`'s events, and whether that superset is exact. */
 function narrowing(filter: PrefectEventFilter, dialect: Dialect): Narrowing {
-  const conditions: Condition[] = [...occurredBetween(filter.occurred.since, filter.occurred.until)];
+  const conditions: Condition[] = [occurredSince(filter.occurred.since), occurredUntil(filter.occurred.until)];
   let exact = true;
   const name = sql.ref('events.event');
   const resourceId = sql.ref('events.resource_id');
@@ -299,26 +300,6 @@ function relatedNarrowing(filter: RelatedFilter): { condition: Condition; exact:
 
 function relatedExists(condition: Condition): Condition {
   return sql<boolean>`exists (select 1 from event_resources er where er.event_id = ${sql.ref('events.id')} and ${condition})`;
-}
-
-/**
- * `occurred` within [since, until] in time order. Stored times end `.123Z` for whole milliseconds and `.123456Z`
- * otherwise, and `Z` sorts after the digits, so within one millisecond text order puts the whole millisecond last;
- * these bounds correct for that and still use the index.
- */
-function occurredBetween(since: string, until: string): Condition[] {
-  const occurred = sql.ref('events.occurred');
-  const sinceMillis = since.slice(0, 23);
-  const untilMillis = until.slice(0, 23);
-  const lower =
-    since.length === 24
-      ? sql<boolean>`${occurred} >= ${sinceMillis}`
-      : sql<boolean>`(${occurred} >= ${since} and ${occurred} <> ${`${sinceMillis}Z`})`;
-  const upper =
-    until.length === 24
-      ? sql<boolean>`(${occurred} < ${untilMillis} or ${occurred} = ${until})`
-      : sql<boolean>`(${occurred} <= ${until} or ${occurred} = ${`${untilMillis}Z`})`;
-  return [lower, upper];
 }
 
 /** `column` starts with `prefix`, case-sensitively in both databases (LIKE is not, in SQLite). */

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import type { ReceivedEvent } from '../events/schema';
 import type { Db } from './connect';
 import { chunks, dedupeById, eventRow, type EventWriteApi, EventWrites } from './event-writes';
+import { occurredSince, occurredUntil } from './occurred-bounds';
 import { globToLike, isLiteral } from './sql-patterns';
 import type { Database } from './tables';
 
@@ -174,8 +175,8 @@ export class EventRepository {
         ),
       );
     }
-    if (filter.since) query = query.where('events.occurred', '>=', filter.since);
-    if (filter.until) query = query.where('events.occurred', '<=', filter.until);
+    if (filter.since) query = query.where(occurredSince(filter.since));
+    if (filter.until) query = query.where(occurredUntil(filter.until));
     return query;
   }
 

@@ -6,12 +6,12 @@
 // after a higher one. The reader remembers the numbers it skipped and looks for them again for a while (a number
 // whose transaction rolled back, or whose insert was a duplicate, never appears). SQLite commits one writer at a
 // time, in sequence order, so there it never skips.
-import type { EventRepository } from '../db/events';
-import type { ReceivedEvent } from '../events/schema';
+import type { EventRepository, StoredEvent } from '../db/events';
 import type { Logger } from '../logging/logger';
 import { WakeSignal } from './wake-signal';
 
-export type FeedListener = (events: ReceivedEvent[]) => void;
+/** Receives new events with their sequence numbers; on PostgreSQL a late commit can come with a lower one. */
+export type FeedListener = (events: StoredEvent[]) => void;
 
 export interface EventFeedOptions {
   /** How often the table is read while someone listens and nothing in this process said events were stored. */
@@ -109,7 +109,7 @@ export class EventFeed {
     for (const [seq, since] of this.gaps) if (now - since > this.lateCommitMs) this.gaps.delete(seq);
     if (rows.length > 0) this.cursor = rows.at(-1)!.seq;
 
-    const fresh = [...late, ...rows].map((row) => row.event);
+    const fresh = [...late, ...rows];
     if (fresh.length > 0) {
       for (const listener of this.listeners) {
         try {

@@ -28,7 +28,7 @@ export function buildApp(services: Services): Koa {
     apiRoutes: [
       webhookRoutes(services.webhookService),
       eventQueryRoutes(services.eventQueries),
-      eventRoutes(services.events, services.pipeline, { maxBodyBytes: config.eventMaxBytes }),
+      eventRoutes(services.events, services.pipeline, services.feed, { maxBodyBytes: config.eventMaxBytes }),
       automationRoutes(services.automationService),
       ...deploymentRoutes(services.deploymentService, services.flowRunService, process.cwd()),
     ],

@@ -1,6 +1,7 @@
 // `tripwire events …`: list the feed, tail it live, and emit an event.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { ApiClient } from '../client';
+import { ApiClientError, type ApiClient } from '../client';
 import { outputFormat, print, report } from '../output';
 
 interface FeedEvent {
@@ -17,6 +18,9 @@ interface FilterOptions {
   since?: string;
   until?: string;
 }
+
+/** How long `events tail` waits before reconnecting. */
+const RECONNECT_MS = 1000;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -60,24 +64,37 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
       print(outputFormat(options.output), page.events, page.events.map(row), ['occurred', 'event', 'resource', 'id']);
     });
 
-  withFilters(events.command('tail').description('follow new events as they arrive (Ctrl-C stops)')).action(
-    async (options: FilterOptions) => {
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
+  withFilters(
+    events
+      .command('tail')
+      .description('follow new events as they arrive, reconnecting without gaps if the stream drops (Ctrl-C stops)'),
+  ).action(async (options: FilterOptions) => {
+    const controller = new AbortController();
+    process.once('SIGINT', () => controller.abort());
+    let lastId: string | undefined;
+    while (!controller.signal.aborted) {
       try {
         await client().stream(
           `/api/events/stream${query(options)}`,
-          (data) => {
+          (data, id) => {
+            lastId = id ?? lastId;
             const e = JSON.parse(data) as FeedEvent;
             process.stdout.write(`${e.occurred}  ${e.event}  ${e.resource['prefect.resource.id']}  ${e.id}\n`);
           },
           controller.signal,
+          lastId,
         );
+        if (controller.signal.aborted) break;
+        process.stderr.write('the stream ended; reconnecting\n');
       } catch (error) {
-        if (!controller.signal.aborted) throw error;
+        if (controller.signal.aborted) break;
+        // A refused filter or key will not get better by asking again; an outage or a restart will.
+        if (error instanceof ApiClientError && error.status > 0 && error.status < 500) throw error;
+        process.stderr.write(`${(error as Error).message}; reconnecting\n`);
       }
-    },
-  );
+      await sleep(RECONNECT_MS, undefined, { signal: controller.signal }).catch(() => undefined);
+    }
+  });
 
   events
     .command('emit <event>')

@@ -92,36 +92,42 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
     expect((await tw.api('GET', '/api/events?since=yesterday')).status).toBe(400);
   });
 
+  /** Reads `count` events from a live tail of `query`, resuming after `lastEventId` when given. */
+  const tail = async (query: string, lastEventId: string | undefined, count: number) => {
+    const controller = new AbortController();
+    const response = await fetch(`${tw.url}/api/events/stream?${query}`, {
+      headers: { authorization: `Bearer ${tw.apiKey}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const received: { id: string; data: { id: string; payload: { n: number } } }[] = [];
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = response.body!.getReader();
+    const giveUp = setTimeout(() => controller.abort(), 10_000); // a missing event fails the test, not the timeout
+    const done = (async () => {
+      while (received.length < count) {
+        const { value, done: ended } = await reader.read();
+        if (ended) break;
+        buffer += decoder.decode(value, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const id = /^id: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (id && data) received.push({ id, data: JSON.parse(data) });
+        }
+      }
+      controller.abort();
+    })()
+      .catch(() => undefined)
+      .finally(() => clearTimeout(giveUp));
+    return { received, done };
+  };
+
   it('tails live over server-sent events and resumes from Last-Event-ID without gaps', async () => {
     const tag = crypto.randomUUID().slice(0, 8);
-    const read = async (lastEventId: string | undefined, count: number) => {
-      const controller = new AbortController();
-      const response = await fetch(`${tw.url}/api/events/stream?resource=tail.${tag}`, {
-        headers: { authorization: `Bearer ${tw.apiKey}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-        signal: controller.signal,
-      });
-      expect(response.headers.get('content-type')).toContain('text/event-stream');
-      const received: { id: string; data: { payload: { n: number } } }[] = [];
-      const decoder = new TextDecoder();
-      let buffer = '';
-      const reader = response.body!.getReader();
-      const ready = (async () => {
-        while (received.length < count) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const id = /^id: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (id && data) received.push({ id, data: JSON.parse(data) });
-          }
-        }
-        controller.abort();
-      })().catch(() => undefined);
-      return { received, done: ready };
-    };
+    const read = (lastEventId: string | undefined, count: number) => tail(`resource=tail.${tag}`, lastEventId, count);
     const emit = (n: number) =>
       tw.api('POST', '/api/events', event({ resource: { 'prefect.resource.id': `tail.${tag}` }, payload: { n } }));
 
@@ -139,6 +145,81 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
     await resumed.done;
     expect(resumed.received.map((r) => r.data.payload.n)).toEqual([3, 4, 5]);
   });
+
+  it('bounds occurred in time order to the microsecond, in the feed and in the live tail', async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const base = '2026-03-04T05:06:07';
+    const times = ['.122999Z', '.123Z', '.123456Z', '.124Z', '.124500Z'].map((fraction) => base + fraction);
+    const query = `resource=bounds.${tag}&since=${base}.123Z&until=${base}.124Z`;
+    const live = await tail(query, undefined, 3);
+    const sent = times.map((occurred, n) =>
+      event({ occurred, resource: { 'prefect.resource.id': `bounds.${tag}` }, payload: { n } }),
+    );
+    for (const e of sent) expect((await tw.api('POST', '/api/events', e)).status).toBe(204);
+    const listed = (await (await tw.api('GET', `/api/events?${query}`)).json()).events;
+    expect(listed.map((e: { occurred: string }) => e.occurred).sort()).toEqual([times[1], times[2], times[3]].sort());
+    const fromMicros = (await (await tw.api('GET', `/api/events?resource=bounds.${tag}&since=${times[2]}`)).json())
+      .events;
+    expect(fromMicros.map((e: { occurred: string }) => e.occurred).sort()).toEqual(
+      [times[2], times[3], times[4]].sort(),
+    );
+    await live.done;
+    expect(live.received.map((r) => r.data.payload.n)).toEqual([1, 2, 3]);
+  });
+
+  it('applies the related filter to live events and numbers them without going backwards', async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const live = await tail(`related=prefect.flow.${tag}`, undefined, 2);
+    const related = [{ 'prefect.resource.id': `prefect.flow.${tag}`, 'prefect.resource.role': 'flow' }];
+    const sent = [
+      event({ related, payload: { n: 1 } }),
+      event({ related: [{ ...related[0]!, 'prefect.resource.id': `prefect.flow.other-${tag}` }], payload: { n: 2 } }),
+      event({ related, payload: { n: 3 } }),
+    ];
+    for (const e of sent) expect((await tw.api('POST', '/api/events', e)).status).toBe(204);
+    await live.done;
+    expect(live.received.map((r) => r.data.payload.n)).toEqual([1, 3]);
+    expect(Number(live.received[1]!.id)).toBeGreaterThan(Number(live.received[0]!.id));
+  });
+
+  (dialect === 'postgres' ? it : it.skip)(
+    'tails an event whose transaction commits after a later one, and a resume from there loses nothing',
+    async () => {
+      const tag = crypto.randomUUID().slice(0, 8);
+      const resource = { 'prefect.resource.id': `late.${tag}` };
+      const live = await tail(`resource=late.${tag}`, undefined, 2);
+      const slow = { ...event({ resource, payload: { n: 1 } }), received: new Date().toISOString() };
+      let commit!: () => void;
+      const gate = new Promise<void>((resolve) => (commit = resolve));
+      const open = tw.services.db.kysely.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('events')
+          .values({
+            id: slow.id,
+            occurred: slow.occurred,
+            received: slow.received,
+            event: slow.event,
+            resource_id: resource['prefect.resource.id'],
+            body: JSON.stringify({ related: [], payload: {}, follows: null, ...slow }),
+          })
+          .execute();
+        await gate;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the slow insert holds the lower number
+      expect((await tw.api('POST', '/api/events', event({ resource, payload: { n: 2 } }))).status).toBe(204);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the tail has read past the gap
+      commit();
+      await open;
+      await live.done;
+      expect(live.received.map((r) => r.data.payload.n)).toEqual([2, 1]);
+      expect(live.received[1]!.id).toBe(live.received[0]!.id); // the late one does not move the position back
+
+      expect((await tw.api('POST', '/api/events', event({ resource, payload: { n: 3 } }))).status).toBe(204);
+      const resumed = await tail(`resource=late.${tag}`, live.received[1]!.id, 1);
+      await resumed.done;
+      expect(resumed.received.map((r) => r.data.payload.n)).toEqual([3]);
+    },
+  );
 
   it('prunes events older than the retention period', async () => {
     const old = event({ resource: { 'prefect.resource.id': `old.${dialect}` } });

@@ -1,11 +1,12 @@
 // The `tripwire` CLI as a user runs it (the compiled bin, as a child process) against a running tripwire: webhook
 // management, events, and `tripwire deploy` from the seed's prefect.yaml with --trigger overriding the file.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FLOW_FILE, makeProject, SEED_PREFECT_YAML } from '../project/fixtures/seed';
-import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'tripwire.js');
 const run = promisify(execFile);
@@ -134,6 +135,59 @@ describe('tripwire CLI', () => {
       resource: { 'prefect.resource.id': 'cli.resource' },
       payload: { n: 1 },
     });
+  });
+
+  it('tails events, and after the connection drops reconnects and misses none', async () => {
+    // The CLI reaches tripwire through a proxy the test can cut, as a restart or a network blip would.
+    const target = new URL(tw.url);
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const tag = `tail-${Date.now()}`;
+    const child = spawn(process.execPath, [BIN, 'events', 'tail', '--resource', `${tag}.*`], {
+      cwd: project,
+      env: {
+        ...process.env,
+        TRIPWIRE_API_URL: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+        TRIPWIRE_API_KEY: tw.apiKey,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const emit = (n: number) =>
+      tw.api('POST', '/api/events', { event: 'cli.tailed', resource: { 'prefect.resource.id': `${tag}.${n}` } });
+    const printed = (n: number) =>
+      eventually(async () => (stdout.includes(`${tag}.${n} `) ? true : undefined), 10_000, `event ${n}`);
+    try {
+      await eventually(async () => (sockets.size > 0 ? true : undefined), 10_000, 'the tail to connect');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await emit(1);
+      await printed(1);
+      for (const socket of sockets) socket.destroy();
+      await emit(2); // stored while the tail is away
+      await printed(2);
+      expect(stderr).toMatch(/reconnecting/);
+      await emit(3);
+      await printed(3);
+      expect(stdout.match(new RegExp(`${tag}\\.\\d`, 'g'))).toEqual([`${tag}.1`, `${tag}.2`, `${tag}.3`]);
+    } finally {
+      child.kill('SIGINT');
+      const code = await exited;
+      proxy.close();
+      for (const socket of sockets) socket.destroy();
+      expect(code).toBe(0);
+    }
   });
 
   it('deploys the seed prefect.yaml with its triggers, and --trigger replaces them', async () => {

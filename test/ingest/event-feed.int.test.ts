@@ -25,7 +25,7 @@ describe.each(DIALECTS)('EventFeed on %s', (dialect) => {
 
   const collect = async () => {
     const got: ReceivedEvent[] = [];
-    const unsubscribe = await feed.subscribe((batch) => got.push(...batch));
+    const unsubscribe = await feed.subscribe((batch) => got.push(...batch.map((stored) => stored.event)));
     return { got, unsubscribe };
   };
 
