@@ -1,6 +1,7 @@
 // One HTTP error model: errors carry a code from a closed set, an exhaustive table maps codes to statuses, 4xx
 // messages are shown to the caller and 5xx are generic. Every error is re-emitted to app.on('error') for logging.
 import type Koa from 'koa';
+import { isDatabaseOutage } from '../db/outage';
 
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
@@ -45,8 +46,8 @@ export class ApiError extends Error {
 
 /** Thrown where a dependency (Temporal, the database) is unreachable; answers 503 and is logged. */
 export class UnavailableError extends ApiError {
-  constructor(what: string, cause: unknown) {
-    super('UNAVAILABLE', `${what} is unavailable; nothing was accepted, retry later`, undefined, { cause });
+  constructor(what: string, cause: unknown, advice = 'retry later') {
+    super('UNAVAILABLE', `${what} is unavailable; ${advice}`, undefined, { cause });
     this.name = 'UnavailableError';
   }
 }
@@ -83,5 +84,6 @@ export function toApiError(thrown: unknown): ApiError {
     const code = (Object.entries(ERROR_STATUS).find(([, s]) => s === status)?.[0] ?? 'BAD_REQUEST') as ErrorCode;
     return new ApiError(code, (thrown as Error).message, undefined, { cause: thrown });
   }
+  if (isDatabaseOutage(thrown)) return new UnavailableError('the database', thrown);
   return new ApiError('INTERNAL', 'internal error', undefined, { cause: thrown });
 }

@@ -16,6 +16,7 @@ import {
   InvalidCountParameters,
 } from '../events/event-counts';
 import { prefectEventFilterSchema } from '../events/prefect-filter';
+import { isDatabaseOutage } from '../db/outage';
 import { ApiError, UnavailableError } from './errors';
 import { parseWith, readOptionalJson } from './input';
 
@@ -121,6 +122,7 @@ async function storeCall<T>(query: () => Promise<T>): Promise<T> {
   try {
     return await query();
   } catch (error) {
-    throw new UnavailableError('the event store', error);
+    if (isDatabaseOutage(error)) throw new UnavailableError('the event store', error);
+    throw error;
   }
 }

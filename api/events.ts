@@ -35,7 +35,9 @@ export function eventRoutes(
       if (error instanceof EventValidationError) {
         throw new ApiError('UNPROCESSABLE', 'invalid event: nothing of this request was stored', error.issues);
       }
-      if (error instanceof EventStoreUnavailableError) throw new UnavailableError('the event store', error);
+      if (error instanceof EventStoreUnavailableError) {
+        throw new UnavailableError('the event store', error, 'nothing was accepted, retry later');
+      }
       throw error;
     }
     ctx.status = 204;

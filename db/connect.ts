@@ -37,8 +37,10 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 export function openDb(options: { databaseUrl?: string; dataDir: string }): Db {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
-    // An idle client losing its server must not crash the process; the next query reports the outage.
+    // A client losing its server must not crash the process, whether it is idle (the pool's 'error') or checked out
+    // between two statements (the client's own 'error', which pg leaves unhandled); the next query reports it.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return wrap(kysely, 'postgres', redactUrl(options.databaseUrl));
   }

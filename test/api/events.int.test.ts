@@ -232,13 +232,25 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
 });
 
 describe('events API while the database is down', () => {
-  it('answers 503 and accepts nothing', async () => {
+  it('answers 503 naming what is down, and accepts nothing', async () => {
     const tw = await startTestTripwire({ worker: false });
     try {
       await tw.services.db.close();
       const response = await tw.api('POST', '/api/events', event());
       expect(response.status).toBe(503);
-      expect((await response.json()).error.message).toMatch(/event store is unavailable/);
+      expect((await response.json()).error.message).toMatch(/event store is unavailable; nothing was accepted/);
+      // Reads say the same, instead of an "internal error" that reads like a bug.
+      for (const [method, path, body] of [
+        ['GET', '/api/events'],
+        ['POST', '/api/events/filter', {}],
+        ['GET', '/api/webhooks'],
+        ['GET', '/api/automations'],
+        ['GET', '/api/deployments'],
+      ] as const) {
+        const read = await tw.api(method, path, body);
+        expect([path, read.status]).toEqual([path, 503]);
+        expect((await read.json()).error.message).toMatch(/(database|event store) is unavailable; retry later/);
+      }
     } finally {
       await tw.stop().catch(() => undefined);
     }
