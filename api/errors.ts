@@ -2,6 +2,7 @@
 // messages are shown to the caller and 5xx are generic. Every error is re-emitted to app.on('error') for logging.
 import type Koa from 'koa';
 import { isDatabaseOutage } from '../db/outage';
+import { isTemporalOutage } from '../temporal/outage';
 
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
@@ -85,5 +86,6 @@ export function toApiError(thrown: unknown): ApiError {
     return new ApiError(code, (thrown as Error).message, undefined, { cause: thrown });
   }
   if (isDatabaseOutage(thrown)) return new UnavailableError('the database', thrown);
+  if (isTemporalOutage(thrown)) return new UnavailableError('Temporal', thrown);
   return new ApiError('INTERNAL', 'internal error', undefined, { cause: thrown });
 }

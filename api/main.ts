@@ -17,6 +17,11 @@ async function main(): Promise<void> {
     logger.warn('could not register search attributes yet', { error: (error as Error).message }),
   );
   void services.automationService.reconcile();
+  void services.flowRunService
+    .resumeStarts()
+    .catch((error: unknown) =>
+      logger.warn('could not look for flow runs waiting to start', { error: (error as Error).message }),
+    );
   const http = await listen(buildApp(services), config.host, config.port, buildUpgrade(services));
   logger.info('api listening', { url: http.url, temporal: address, database: services.db.location });
   if (services.apiKey.generated)

@@ -14,6 +14,8 @@ import {
   TERMINAL_STATES,
 } from '../db/flow-runs';
 import type { IngestPipeline } from '../ingest/pipeline';
+import type { Logger } from '../logging/logger';
+import { isTemporalOutage } from '../temporal/outage';
 import type { flowRunWorkflow } from '../workflows/flow-run';
 import { flowRunWorkflowId } from '../workflows/ids';
 import { deploymentNameKey, flowRunIdKey } from '../workflows/search-attributes';
@@ -44,15 +46,58 @@ export class FlowRunFinishedError extends Error {
   }
 }
 
+/** How long one call to start or cancel a run's workflow may take before it counts as Temporal being down. */
+const START_DEADLINE_MS = 5000;
+/** How often runs whose workflow could not be started are tried again. */
+const START_RETRY_MS = 5000;
+/** Most Scheduled runs looked at when the service starts. */
+const RESUME_LIMIT = 10_000;
+
 /** Creates, advances, cancels and reads flow runs. */
 export class FlowRunService {
+  /** Runs recorded while Temporal was down, by id, with their deployment's name: started once it answers. */
+  private readonly unstarted = new Map<string, { deploymentName: string }>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying = false;
+
   constructor(
     private readonly runs: FlowRunRepository,
     private readonly deployments: DeploymentRepository,
     private readonly pipeline: IngestPipeline,
     private readonly client: Client,
     private readonly taskQueue: string,
+    private readonly logger: Logger,
   ) {}
+
+  /**
+   * Makes sure every Scheduled run has its workflow (one recorded just before a crash or during an outage may not),
+   * then keeps retrying those that could not be started, in the background, until stop().
+   */
+  async resumeStarts(): Promise<void> {
+    const scheduled = await this.runs.list({ stateType: 'SCHEDULED', limit: RESUME_LIMIT });
+    const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
+    for (const run of scheduled) {
+      const deploymentName = (run.deployment_id && names.get(run.deployment_id)) || run.name;
+      this.unstarted.set(run.id, { deploymentName });
+    }
+    await this.retryStarts();
+    this.keepRetrying();
+  }
+
+  private keepRetrying(): void {
+    this.retryTimer ??= setInterval(() => void this.retryStarts(), START_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Ids of the runs waiting for Temporal to start their workflow. */
+  get waitingToStart(): string[] {
+    return [...this.unstarted.keys()];
+  }
 
   /** Creates the run (or returns the one with the same idempotency key) and makes sure its workflow runs. */
   async create(input: CreateFlowRunInput): Promise<{ run: FlowRunRecord; created: boolean }> {
@@ -90,7 +135,18 @@ export class FlowRunService {
     };
     const result = await this.runs.create(record);
     if (result.created) await this.emit(result.run, state, null);
-    await this.startWorkflow(result.run, deployment.name);
+    try {
+      await this.startWorkflow(result.run, deployment.name);
+    } catch (error) {
+      if (!isTemporalOutage(error)) throw error;
+      // The run is recorded and Scheduled, as a Prefect run waits for its worker; it starts when Temporal answers.
+      this.unstarted.set(result.run.id, { deploymentName: deployment.name });
+      this.keepRetrying();
+      this.logger.warn('flow run recorded; its workflow starts once Temporal answers', {
+        flow_run: result.run.id,
+        error: (error as Error).message,
+      });
+    }
     return result;
   }
 
@@ -119,7 +175,9 @@ export class FlowRunService {
     if (!run) return undefined;
     if (TERMINAL_STATES.has(run.state.type)) throw new FlowRunFinishedError(run);
     try {
-      await this.client.workflow.getHandle(run.workflow_id).cancel();
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(run.workflow_id).cancel(),
+      );
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       await this.transition({
@@ -146,28 +204,53 @@ export class FlowRunService {
     return this.runs.list(filter);
   }
 
+  private async retryStarts(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const [id, { deploymentName }] of this.unstarted) {
+        // Read again: a run cancelled meanwhile is not started.
+        const run = await this.runs.get(id);
+        try {
+          if (run) await this.startWorkflow(run, deploymentName);
+          this.unstarted.delete(id);
+        } catch (error) {
+          if (isTemporalOutage(error)) return; // still down: the next round tries them all again
+          this.unstarted.delete(id);
+          this.logger.error('could not start a flow run workflow', { flow_run: id, error: (error as Error).message });
+        }
+      }
+    } catch (error) {
+      this.logger.warn('could not read flow runs waiting to start; will retry', { error: (error as Error).message });
+    } finally {
+      this.retrying = false;
+    }
+  }
+
   private async startWorkflow(run: FlowRunRecord, deploymentName: string): Promise<void> {
     if (TERMINAL_STATES.has(run.state.type)) return;
     try {
-      await this.client.workflow.start<typeof flowRunWorkflow>('flowRunWorkflow', {
-        workflowId: run.workflow_id,
-        taskQueue: this.taskQueue,
-        args: [
-          {
-            flowRunId: run.id,
-            flowName: run.flow_name,
-            workPool: run.work_pool,
-            parameters: run.parameters,
-            scheduledStart: run.expected_start_time ?? run.created,
-          },
-        ],
-        // A run's workflow runs once: a retried creation must never start it again after it finished.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: flowRunIdKey, value: run.id },
-          { key: deploymentNameKey, value: deploymentName },
-        ],
-      });
+      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        this.client.workflow.start<typeof flowRunWorkflow>('flowRunWorkflow', {
+          workflowId: run.workflow_id,
+          taskQueue: this.taskQueue,
+          args: [
+            {
+              flowRunId: run.id,
+              flowName: run.flow_name,
+              workPool: run.work_pool,
+              parameters: run.parameters,
+              scheduledStart: run.expected_start_time ?? run.created,
+            },
+          ],
+          // A run's workflow runs once: a retried creation must never start it again after it finished.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: flowRunIdKey, value: run.id },
+            { key: deploymentNameKey, value: deploymentName },
+          ],
+        }),
+      );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }

@@ -96,6 +96,7 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     pipeline,
     temporal.client,
     config.temporal.taskQueue,
+    logger,
   );
   const deploymentService = new DeploymentService(deployments, automationService, flowRunService);
   const deploymentRunner = new ActionDeploymentRunner(deploymentService, flowRunService);
@@ -126,6 +127,7 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     deploymentRunner,
     close: async () => {
       retention.stop();
+      flowRunService.stop();
       registry.stop();
       await feed.stop();
       await router.stop();

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     services.router.start();
     services.retention.start();
     await services.automationService.reconcile();
+    await services.flowRunService.resumeStarts();
     pool = new PoolWorker(
       services.deployments,
       {
