@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { EventRetention } from '../../runtime/retention';
 import { createLogger } from '../../logging/logger';
-import { DIALECTS } from '../helpers/db';
+import { DIALECTS, insertCommittingLater } from '../helpers/db';
+import { makeEvent } from '../helpers/factories';
 import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const event = (overrides: Record<string, unknown> = {}) => ({
@@ -188,28 +189,11 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
       const tag = crypto.randomUUID().slice(0, 8);
       const resource = { 'prefect.resource.id': `late.${tag}` };
       const live = await tail(`resource=late.${tag}`, undefined, 2);
-      const slow = { ...event({ resource, payload: { n: 1 } }), received: new Date().toISOString() };
-      let commit!: () => void;
-      const gate = new Promise<void>((resolve) => (commit = resolve));
-      const open = tw.services.db.kysely.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('events')
-          .values({
-            id: slow.id,
-            occurred: slow.occurred,
-            received: slow.received,
-            event: slow.event,
-            resource_id: resource['prefect.resource.id'],
-            body: JSON.stringify({ related: [], payload: {}, follows: null, ...slow }),
-          })
-          .execute();
-        await gate;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the slow insert holds the lower number
+      const slow = makeEvent({ occurred: new Date().toISOString(), resource, payload: { n: 1 } });
+      const late = await insertCommittingLater(tw.services.db, slow); // holds the lower sequence number
       expect((await tw.api('POST', '/api/events', event({ resource, payload: { n: 2 } }))).status).toBe(204);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the tail has read past the gap
-      commit();
-      await open;
+      await late.commit();
       await live.done;
       expect(live.received.map((r) => r.data.payload.n)).toEqual([2, 1]);
       expect(live.received[1]!.id).toBe(live.received[0]!.id); // the late one does not move the position back

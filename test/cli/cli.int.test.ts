@@ -2,10 +2,10 @@
 // management, events, and `tripwire deploy` from the seed's prefect.yaml with --trigger overriding the file.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FLOW_FILE, makeProject, SEED_PREFECT_YAML } from '../project/fixtures/seed';
+import { tcpProxy } from '../helpers/tcp-proxy';
 import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'tripwire.js');
@@ -139,24 +139,13 @@ describe('tripwire CLI', () => {
 
   it('tails events, and after the connection drops reconnects and misses none', async () => {
     // The CLI reaches tripwire through a proxy the test can cut, as a restart or a network blip would.
-    const target = new URL(tw.url);
-    const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port), target.hostname);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => sockets.delete(socket));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await tcpProxy(tw.url);
     const tag = `tail-${Date.now()}`;
     const child = spawn(process.execPath, [BIN, 'events', 'tail', '--resource', `${tag}.*`], {
       cwd: project,
       env: {
         ...process.env,
-        TRIPWIRE_API_URL: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+        TRIPWIRE_API_URL: `http://${proxy.address}`,
         TRIPWIRE_API_KEY: tw.apiKey,
       },
     });
@@ -170,11 +159,11 @@ describe('tripwire CLI', () => {
     const printed = (n: number) =>
       eventually(async () => (stdout.includes(`${tag}.${n} `) ? true : undefined), 10_000, `event ${n}`);
     try {
-      await eventually(async () => (sockets.size > 0 ? true : undefined), 10_000, 'the tail to connect');
+      await eventually(async () => (proxy.connections > 0 ? true : undefined), 10_000, 'the tail to connect');
       await new Promise((resolve) => setTimeout(resolve, 300));
       await emit(1);
       await printed(1);
-      for (const socket of sockets) socket.destroy();
+      proxy.cut();
       await emit(2); // stored while the tail is away
       await printed(2);
       expect(stderr).toMatch(/reconnecting/);
@@ -185,7 +174,6 @@ describe('tripwire CLI', () => {
       child.kill('SIGINT');
       const code = await exited;
       proxy.close();
-      for (const socket of sockets) socket.destroy();
       expect(code).toBe(0);
     }
   });

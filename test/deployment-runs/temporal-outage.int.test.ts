@@ -1,50 +1,25 @@
 // Running a deployment while Temporal is down: the run is recorded as Scheduled and answered 201 (as a Prefect run
 // waits for its worker), and its workflow starts once Temporal answers, also after a restart of tripwire.
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { FlowRunRepository } from '../../db/flow-runs';
 import { FlowRunService } from '../../deployment-runs/flow-run-service';
 import { createLogger } from '../../logging/logger';
 import { flowRunWorkflowId } from '../../workflows/ids';
-import { freePort } from '../helpers/ports';
+import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy';
 import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const FLOWS = path.resolve(__dirname, '..', 'fixtures', 'flows', 'test-flows.ts');
 
-/** A port that refuses connections until open() makes it forward to `target` (Temporal coming back). */
-async function outagePort(target: string) {
-  const port = await freePort();
-  const [host, targetPort] = target.split(':') as [string, string];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(targetPort), host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return {
-    address: `127.0.0.1:${port}`,
-    open: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
-    close: () => {
-      server.close();
-      for (const socket of sockets) socket.destroy();
-    },
-  };
-}
-
 describe('flow runs while Temporal is down', () => {
   const temporalAddress = process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!;
   let tw: TestTripwire;
-  let temporal: Awaited<ReturnType<typeof outagePort>>;
+  let temporal: TcpProxy;
   let connection: Connection;
   let client: Client;
 
   beforeAll(async () => {
-    temporal = await outagePort(temporalAddress);
+    temporal = await tcpProxy(temporalAddress, { closed: true });
     tw = await startTestTripwire({ worker: false, temporalAddress: temporal.address });
     connection = await Connection.connect({ address: temporalAddress });
     client = new Client({ connection });

@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { type Db, type Dialect, openDb } from '../../db/connect';
+import { eventRow } from '../../db/event-writes';
 import { migrate } from '../../db/migrate';
+import type { ReceivedEvent } from '../../events/schema';
 
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 
@@ -62,4 +64,28 @@ async function adminQuery(url: string, text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Stores `event` in a transaction that stays open until `commit()`. Its sequence number is taken when this resolves,
+ * but it becomes visible only on commit, after events stored meanwhile: PostgreSQL's late commit.
+ */
+export async function insertCommittingLater(db: Db, event: ReceivedEvent): Promise<{ commit(): Promise<void> }> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let inserted!: () => void;
+  const insertDone = new Promise<void>((resolve) => (inserted = resolve));
+  const { related: _related, routed: _routed, ...columns } = eventRow(event, false);
+  const transaction = db.kysely.transaction().execute(async (trx) => {
+    await trx.insertInto('events').values(columns).execute();
+    inserted();
+    await gate;
+  });
+  await Promise.race([insertDone, transaction]);
+  return {
+    commit: async () => {
+      release();
+      await transaction;
+    },
+  };
 }

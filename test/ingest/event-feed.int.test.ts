@@ -4,7 +4,7 @@ import { EventRepository } from '../../db/events';
 import type { ReceivedEvent } from '../../events/schema';
 import { EventFeed } from '../../ingest/event-feed';
 import { createLogger } from '../../logging/logger';
-import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
+import { createTestDb, DIALECTS, insertCommittingLater, type TestDb } from '../helpers/db';
 import { makeEvent } from '../helpers/factories';
 import { eventually } from '../helpers/tripwire';
 
@@ -57,28 +57,11 @@ describe.each(DIALECTS)('EventFeed on %s', (dialect) => {
       const sub = await collect();
       const slow = makeEvent();
       const fast = makeEvent();
-      let commit!: () => void;
-      const gate = new Promise<void>((resolve) => (commit = resolve));
-      const open = t.db.kysely.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('events')
-          .values({
-            id: slow.id,
-            occurred: slow.occurred,
-            received: slow.received,
-            event: slow.event,
-            resource_id: slow.resource['prefect.resource.id']!,
-            body: JSON.stringify(slow),
-          })
-          .execute();
-        await gate;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the slow insert holds the lower number
+      const late = await insertCommittingLater(t.db, slow); // holds the lower sequence number
       await events.insert([fast]);
       await eventually(async () => (sub.got.length >= 1 ? true : undefined), 5000, 'the fast event');
       await new Promise((resolve) => setTimeout(resolve, 100)); // the feed has read past the gap
-      commit();
-      await open;
+      await late.commit();
       await eventually(async () => (sub.got.length >= 2 ? true : undefined), 5000, 'the late commit');
       expect(sub.got.map((e) => e.id)).toEqual([fast.id, slow.id]);
       sub.unsubscribe();
