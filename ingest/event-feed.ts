@@ -32,6 +32,7 @@ export class EventFeed {
   private readonly gaps = new Map<number, number>();
   private running: Promise<void> | undefined;
   private readonly wakeSignal = new WakeSignal();
+  private failing = false;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly lateCommitMs: number;
@@ -79,8 +80,14 @@ export class EventFeed {
         try {
           this.wakeSignal.takeNotified();
           read = await this.readOnce();
+          if (this.failing) this.logger.info('event feed: reading new events again');
+          this.failing = false;
         } catch (error) {
-          this.logger.warn('event feed: reading new events failed; retrying', { error: (error as Error).message });
+          // Once per outage, not once per poll.
+          if (!this.failing) {
+            this.logger.warn('event feed: reading new events failed; retrying', { error: (error as Error).message });
+          }
+          this.failing = true;
         }
         if (read >= this.batchSize || this.wakeSignal.takeNotified() || this.listeners.size === 0) continue;
         await this.wakeSignal.sleep(this.pollIntervalMs);

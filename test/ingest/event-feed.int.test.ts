@@ -68,3 +68,28 @@ describe.each(DIALECTS)('EventFeed on %s', (dialect) => {
     },
   );
 });
+
+// The logging does not depend on the database; SQLite's closed handle fails at once.
+describe('EventFeed during an outage', () => {
+  it('warns once when the database stops answering, not at every poll', async () => {
+    const own = await createTestDb('sqlite');
+    const lines: string[] = [];
+    const logged = new EventFeed(
+      new EventRepository(own.db),
+      createLogger('info', {}, (line) => lines.push(line)),
+      {
+        pollIntervalMs: 20,
+      },
+    );
+    try {
+      const unsubscribe = await logged.subscribe(() => undefined);
+      await own.db.close();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // about 15 polls
+      unsubscribe();
+      expect(lines.filter((line) => line.includes('reading new events failed'))).toHaveLength(1);
+    } finally {
+      await logged.stop();
+      await own.drop();
+    }
+  });
+});
