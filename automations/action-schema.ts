@@ -1,5 +1,6 @@
 // Prefect's action shapes that tripwire runs. Unknown types are rejected with the list of known ones.
 import { z } from 'zod';
+import { derivedId } from '../activities/derived-ids';
 import { parseDurationSeconds } from '../config/duration';
 
 const source = z.enum(['selected', 'inferred']).default('selected');
@@ -53,15 +54,30 @@ const automationTarget = (type: 'pause-automation' | 'resume-automation') =>
     }
   });
 
-export const callWebhookActionSchema = z.object({
-  type: z.literal('call-webhook'),
-  url: z.url({ protocol: /^https?$/, message: 'url must be an http(s) URL' }),
-  method: z.enum(['POST', 'PUT', 'PATCH', 'GET', 'DELETE']).default('POST'),
-  headers: z.record(z.string(), z.string()).default({}),
-  /** A template rendered with the firing's context; sent as the request body. */
-  payload: z.string().default(''),
-  timeout_seconds: z.number().positive().max(60).default(10),
-});
+const NO_BLOCKS =
+  "url is required: tripwire has no blocks, so a call-webhook action names the webhook's url (with method and " +
+  'headers) itself rather than by block_document_id';
+
+export const callWebhookActionSchema = z
+  .object({
+    type: z.literal('call-webhook'),
+    url: z.url({
+      protocol: /^https?$/,
+      error: (issue) => (issue.input === undefined ? NO_BLOCKS : 'url must be an http(s) URL'),
+    }),
+    method: z.enum(['POST', 'PUT', 'PATCH', 'GET', 'DELETE']).default('POST'),
+    headers: z.record(z.string(), z.string()).default({}),
+    /** A template rendered with the firing's context; sent as the request body. */
+    payload: z.string().default(''),
+    timeout_seconds: z.number().positive().max(60).default(10),
+    block_document_id: z.uuid().optional(),
+  })
+  // Prefect's client requires a block id on every call-webhook action it reads, so a list of automations with one
+  // would not parse there; an action without one gets an id derived from its target.
+  .transform((action) => ({
+    ...action,
+    block_document_id: action.block_document_id ?? derivedId('call-webhook', action.method, action.url),
+  }));
 
 export const ACTION_TYPES = [
   'run-deployment',
@@ -72,7 +88,7 @@ export const ACTION_TYPES = [
   'call-webhook',
 ] as const;
 
-const knownAction = z.union([
+const knownAction = z.discriminatedUnion('type', [
   runDeploymentActionSchema,
   z.object({ type: z.literal('do-nothing') }),
   automationTarget('pause-automation'),

@@ -82,6 +82,31 @@ describe('automations', () => {
     );
   });
 
+  it("gives a call-webhook action the block id that Prefect's client requires, and asks for a url instead of a block", async () => {
+    const trigger = { type: 'event', posture: 'Reactive', match: { 'prefect.resource.id': `hookid.${tag()}` } };
+    const action = { type: 'call-webhook', url: 'https://hooks.example.com/a' };
+    const first = await create({ trigger, actions: [action] });
+    const again = await create({ trigger, actions: [action, { ...action, url: 'https://hooks.example.com/b' }] });
+    const [derived] = first.body.actions;
+    expect(derived.block_document_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(again.body.actions[0].block_document_id).toBe(derived.block_document_id); // the same target, the same id
+    expect(again.body.actions[1].block_document_id).not.toBe(derived.block_document_id);
+    const read = await (await tw.api('GET', `/api/automations/${first.body.id}`)).json();
+    expect(read.actions[0].block_document_id).toBe(derived.block_document_id);
+
+    const given = crypto.randomUUID();
+    const kept = await create({ trigger, actions: [{ ...action, block_document_id: given }] });
+    expect(kept.body.actions[0].block_document_id).toBe(given);
+
+    // A definition written for Prefect names a webhook block, which tripwire cannot read.
+    const prefectOnly = await create({ trigger, actions: [{ type: 'call-webhook', block_document_id: given }] });
+    expect(prefectOnly.status).toBe(422);
+    expect(prefectOnly.body.error.details).toContainEqual({
+      path: 'actions[0].url',
+      message: expect.stringMatching(/tripwire has no blocks/),
+    });
+  });
+
   it("keeps an automation's tags, as Prefect's API does, and replaces them with the definition", async () => {
     const trigger = { type: 'event', posture: 'Reactive', match: { 'prefect.resource.id': `tags.${tag()}` } };
     const { status, body: automation } = await create({ trigger, tags: ['etl', 'nightly'] });
