@@ -78,8 +78,10 @@ export async function streamEvents(
   try {
     unsubscribe = await deps.feed.subscribe((batch) => {
       for (const stored of batch) {
-        if (pending) pending.push(stored);
-        else if (!caughtUp.delete(stored.seq)) send(stored);
+        // Held while catching up, but only what this tail sends: a long catch-up under load holds no more than that.
+        if (pending) {
+          if (includes(filter, stored.event)) pending.push(stored);
+        } else if (!caughtUp.delete(stored.seq)) send(stored);
       }
     });
     if (resume === undefined) position = Math.max(position, await deps.events.latestSeq());
