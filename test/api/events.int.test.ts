@@ -189,7 +189,8 @@ describe.each(DIALECTS)('events API on %s', (dialect) => {
       const tag = crypto.randomUUID().slice(0, 8);
       const resource = { 'prefect.resource.id': `late.${tag}` };
       const live = await tail(`resource=late.${tag}`, undefined, 2);
-      const slow = makeEvent({ occurred: new Date().toISOString(), resource, payload: { n: 1 } });
+      const now = new Date().toISOString();
+      const slow = makeEvent({ occurred: now, received: now, resource, payload: { n: 1 } });
       const late = await insertCommittingLater(tw.services.db, slow); // holds the lower sequence number
       expect((await tw.api('POST', '/api/events', event({ resource, payload: { n: 2 } }))).status).toBe(204);
       await new Promise((resolve) => setTimeout(resolve, 300)); // the tail has read past the gap
