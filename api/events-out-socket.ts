@@ -7,13 +7,9 @@
 // shortly before the last one it saw, and drops those it has seen.
 import type { RawData, WebSocket } from 'ws';
 import type { EventFilterQueries, PagePosition } from '../db/event-filter-queries';
-import {
-  filterIncludes,
-  type PrefectEventFilter,
-  prefectEventFilterSchema,
-  sortableTime,
-} from '../events/prefect-filter';
+import { filterIncludes, type PrefectEventFilter, prefectEventFilterSchema } from '../events/prefect-filter';
 import type { ReceivedEvent } from '../events/schema';
+import { sortableTime } from '../events/timestamp';
 import type { EventFeed } from '../ingest/event-feed';
 import type { Logger } from '../logging/logger';
 import { formatPath } from './input';

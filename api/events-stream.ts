@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import type Koa from 'koa';
 import type { EventFilter, EventRepository, StoredEvent } from '../db/events';
 import { globMatch } from '../events/matching';
-import { sortableTime } from '../events/prefect-filter';
+import { sortableTime } from '../events/timestamp';
 import type { ReceivedEvent } from '../events/schema';
 import type { EventFeed } from '../ingest/event-feed';
 import { ApiError, UnavailableError } from './errors';

@@ -3,6 +3,7 @@
 // transaction, which is what makes a 204 durable.
 import type { Kysely } from 'kysely';
 import type { ReceivedEvent } from '../events/schema';
+import { sortableTime } from '../events/timestamp';
 import type { Database, EventsTable } from './tables';
 
 /**
@@ -18,7 +19,7 @@ export interface EventRow extends Omit<EventsTable, 'seq'> {
 export function eventRow(event: ReceivedEvent, routed: boolean): EventRow {
   return {
     id: event.id,
-    occurred: event.occurred,
+    occurred: sortableTime(event.occurred),
     received: event.received,
     event: event.event,
     resource_id: event.resource['prefect.resource.id'] ?? '',

@@ -5,6 +5,7 @@ import type { Db, Dialect } from './connect';
 import * as init from './migrations/0001-init';
 import * as webhookChanges from './migrations/0002-webhook-changes';
 import * as automationTags from './migrations/0003-automation-tags';
+import * as sortableOccurred from './migrations/0004-sortable-occurred';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-init': init,
   '0002-webhook-changes': webhookChanges,
   '0003-automation-tags': automationTags,
+  '0004-sortable-occurred': sortableOccurred,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */

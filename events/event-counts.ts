@@ -2,7 +2,7 @@
 // EventFilter selects per time bucket, per event name or per primary resource. Pure: the events and `now` come in.
 import { z } from 'zod';
 import type { ReceivedEvent } from './schema';
-import { sortableTime } from './prefect-filter';
+import { sortableTime } from './timestamp';
 
 export const COUNTABLES = ['day', 'time', 'event', 'resource'] as const;
 export type Countable = (typeof COUNTABLES)[number];

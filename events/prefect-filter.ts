@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { normaliseUuid } from './ids';
 import { getLabel, labelValueMatches, type ResourceSpecification } from './matching';
 import type { RelatedResource, Resource, ReceivedEvent } from './schema';
-import { normaliseTimestamp } from './timestamp';
+import { normaliseTimestamp, sortableTime } from './timestamp';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far back a filter without `occurred.since` reaches: 180 days before the start of today (UTC), as Prefect. */
@@ -119,14 +119,6 @@ export function filterIncludes(filter: PrefectEventFilter, event: ReceivedEvent)
   if (filter.id.length > 0 && !filter.id.includes(event.id)) return false;
   if (filter.text && !textIncludes(filter.text.query, event)) return false;
   return true;
-}
-
-/**
- * Returns `iso` in a form whose string order is time order: tripwire writes `.123Z` for whole milliseconds and
- * `.123456Z` otherwise, and `Z` sorts after digits.
- */
-export function sortableTime(iso: string): string {
-  return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : iso;
 }
 
 function nameIncludes(filter: NonNullable<PrefectEventFilter['event']>, name: string): boolean {

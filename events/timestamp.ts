@@ -39,3 +39,11 @@ export function normaliseTimestamp(text: string): string | undefined {
   const iso = utc.toISOString();
   return subMillis === 0 ? iso : `${iso.slice(0, -1)}${String(subMillis).padStart(3, '0')}Z`;
 }
+
+/**
+ * Returns `iso` (as normaliseTimestamp writes it) with six fraction digits, so that string order is time order:
+ * `.123Z` for a whole millisecond sorts after `.123456Z`, since `Z` sorts after the digits; `.123000Z` does not.
+ */
+export function sortableTime(iso: string): string {
+  return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : iso;
+}

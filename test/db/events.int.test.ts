@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { EventRepository } from '../../db/events';
 import { migrate } from '../../db/migrate';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
@@ -15,6 +16,29 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
 
   it('applies migrations once: a second run applies nothing', async () => {
     expect(await migrate(t.db)).toEqual([]);
+  });
+
+  it('stores occurred with six fraction digits, and migrates times stored before with three', async () => {
+    const whole = makeEvent({ occurred: '2026-05-06T07:08:09.123Z' });
+    const micros = makeEvent({ occurred: '2026-05-06T07:08:09.123456Z' });
+    await events.insert([whole, micros]);
+    const column = async (id: string) =>
+      (await t.db.kysely.selectFrom('events').select('occurred').where('id', '=', id).executeTakeFirstOrThrow())
+        .occurred;
+    expect(await column(whole.id)).toBe('2026-05-06T07:08:09.123000Z');
+    expect(await column(micros.id)).toBe('2026-05-06T07:08:09.123456Z');
+    expect((await events.get(whole.id))?.occurred).toBe('2026-05-06T07:08:09.123Z'); // the event keeps its spelling
+
+    // As an older tripwire stored it, before 0004.
+    await t.db.kysely
+      .updateTable('events')
+      .set({ occurred: '2026-05-06T07:08:09.123Z' })
+      .where('id', '=', whole.id)
+      .execute();
+    await sql`delete from tripwire_migrations where name = '0004-sortable-occurred'`.execute(t.db.kysely);
+    expect(await migrate(t.db)).toEqual(['0004-sortable-occurred']);
+    expect(await column(whole.id)).toBe('2026-05-06T07:08:09.123000Z');
+    expect(await column(micros.id)).toBe('2026-05-06T07:08:09.123456Z');
   });
 
   it('stores events, ignores a redelivered id and returns only the new ones', async () => {
