@@ -75,6 +75,9 @@ export async function streamEvents(
     unsubscribe?.();
   }
 
+  const outage = (down: boolean) => {
+    if (down) write(`event: error\ndata: ${JSON.stringify({ message: 'event store unavailable; retrying' })}\n\n`);
+  };
   try {
     unsubscribe = await deps.feed.subscribe((batch) => {
       for (const stored of batch) {
@@ -83,7 +86,7 @@ export async function streamEvents(
           if (includes(filter, stored.event)) pending.push(stored);
         } else if (!caughtUp.delete(stored.seq)) send(stored);
       }
-    });
+    }, outage);
     if (resume === undefined) position = Math.max(position, await deps.events.latestSeq());
   } catch (error) {
     close();
@@ -126,7 +129,7 @@ export async function streamEvents(
       try {
         batch = await deps.events.after(filter, cursor, CATCH_UP_PAGE);
       } catch {
-        write(`event: error\ndata: ${JSON.stringify({ message: 'event store unavailable; retrying' })}\n\n`);
+        outage(true);
         await new Promise((resolve) => setTimeout(resolve, options.retryMs ?? 1000));
         continue;
       }

@@ -12,6 +12,8 @@ import { WakeSignal } from './wake-signal';
 
 /** Receives new events with their sequence numbers; on PostgreSQL a late commit can come with a lower one. */
 export type FeedListener = (events: StoredEvent[]) => void;
+/** Told when the feed cannot read the database (`true`, once per outage) and when it reads again (`false`). */
+export type OutageListener = (down: boolean) => void;
 
 export interface EventFeedOptions {
   /** How often the table is read while someone listens and nothing in this process said events were stored. */
@@ -27,7 +29,7 @@ const MAX_TRACKED_GAPS = 10_000;
 
 /** Follows the events table and fans new events out to subscribers. Idle (no reads) while nobody listens. */
 export class EventFeed {
-  private readonly listeners = new Set<FeedListener>();
+  private readonly listeners = new Map<FeedListener, OutageListener | undefined>();
   private cursor: number | undefined;
   private readonly gaps = new Map<number, number>();
   private running: Promise<void> | undefined;
@@ -51,9 +53,9 @@ export class EventFeed {
    * Adds `listener`; resolves once it is registered, with a function that removes it. Every event committed after
    * this resolves reaches the listener (events committed shortly before may too).
    */
-  async subscribe(listener: FeedListener): Promise<() => void> {
+  async subscribe(listener: FeedListener, onOutage?: OutageListener): Promise<() => void> {
     this.cursor ??= await this.events.latestSeq();
-    this.listeners.add(listener);
+    this.listeners.set(listener, onOutage);
     this.running ??= this.loop();
     return () => {
       this.listeners.delete(listener);
@@ -80,12 +82,16 @@ export class EventFeed {
         try {
           this.wakeSignal.takeNotified();
           read = await this.readOnce();
-          if (this.failing) this.logger.info('event feed: reading new events again');
+          if (this.failing) {
+            this.logger.info('event feed: reading new events again');
+            this.tellOutage(false);
+          }
           this.failing = false;
         } catch (error) {
           // Once per outage, not once per poll.
           if (!this.failing) {
             this.logger.warn('event feed: reading new events failed; retrying', { error: (error as Error).message });
+            this.tellOutage(true);
           }
           this.failing = true;
         }
@@ -98,6 +104,10 @@ export class EventFeed {
       this.cursor = undefined;
       this.gaps.clear();
     }
+  }
+
+  private tellOutage(down: boolean): void {
+    for (const onOutage of this.listeners.values()) onOutage?.(down);
   }
 
   /** Reads what was committed since the last read and hands it out; returns how many new rows it read. */
@@ -118,7 +128,7 @@ export class EventFeed {
 
     const fresh = [...late, ...rows];
     if (fresh.length > 0) {
-      for (const listener of this.listeners) {
+      for (const listener of this.listeners.keys()) {
         try {
           listener(fresh);
         } catch (error) {

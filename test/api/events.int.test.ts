@@ -240,4 +240,28 @@ describe('events API while the database is down', () => {
       await tw.stop().catch(() => undefined);
     }
   });
+
+  it('tells a live tail that the event store stopped answering', async () => {
+    const tw = await startTestTripwire({ worker: false });
+    const controller = new AbortController();
+    try {
+      const response = await fetch(`${tw.url}/api/events/stream`, {
+        headers: { authorization: `Bearer ${tw.apiKey}` },
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      await tw.services.db.close();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('event: error')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      expect(text).toMatch(/event: error\ndata: .*event store unavailable/);
+    } finally {
+      controller.abort();
+      await tw.stop().catch(() => undefined);
+    }
+  });
 });
