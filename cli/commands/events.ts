@@ -19,8 +19,9 @@ interface FilterOptions {
   until?: string;
 }
 
-/** How long `events tail` waits before reconnecting. */
-const RECONNECT_MS = 1000;
+/** How long `events tail` waits before reconnecting: doubling from the first to the last while tripwire is away. */
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 15_000;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -72,12 +73,14 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     let lastId: string | undefined;
+    let wait = RECONNECT_FIRST_MS;
     while (!controller.signal.aborted) {
       try {
         await client().stream(
           `/api/events/stream${query(options)}`,
           (data, id) => {
             lastId = id ?? lastId;
+            wait = RECONNECT_FIRST_MS;
             const e = JSON.parse(data) as FeedEvent;
             process.stdout.write(`${e.occurred}  ${e.event}  ${e.resource['prefect.resource.id']}  ${e.id}\n`);
           },
@@ -92,7 +95,8 @@ export function registerEventCommands(program: Command, client: () => ApiClient)
         if (error instanceof ApiClientError && error.status > 0 && error.status < 500) throw error;
         process.stderr.write(`${(error as Error).message}; reconnecting\n`);
       }
-      await sleep(RECONNECT_MS, undefined, { signal: controller.signal }).catch(() => undefined);
+      await sleep(wait, undefined, { signal: controller.signal }).catch(() => undefined);
+      wait = Math.min(wait * 2, RECONNECT_MAX_MS);
     }
   });
 
