@@ -90,6 +90,19 @@ export class FlowRunRepository {
     return (await query.execute()).map(fromRow);
   }
 
+  /** Runs still Scheduled although they were due to start before `before` (ISO), oldest first. */
+  async overdue(before: string, limit: number): Promise<FlowRunRecord[]> {
+    const rows = await this.db
+      .selectFrom('flow_runs')
+      .selectAll()
+      .where('state_type', '=', 'SCHEDULED')
+      .where('expected_start_time', '<', before)
+      .orderBy('expected_start_time')
+      .limit(limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
   /**
    * Moves the run to `state` unless it is already terminal (a late Running never overwrites Cancelled); returns the
    * previous state, or undefined when nothing changed.

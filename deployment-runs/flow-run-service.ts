@@ -50,14 +50,21 @@ export class FlowRunFinishedError extends Error {
 const START_DEADLINE_MS = 5000;
 /** How often runs whose workflow could not be started are tried again. */
 const START_RETRY_MS = 5000;
-/** Most Scheduled runs looked at when the service starts. */
+/** Most Scheduled runs looked at when the service starts, or per look for overdue ones. */
 const RESUME_LIMIT = 10_000;
+/**
+ * How often, and how late, a run still Scheduled past its start is looked for. Its workflow records Pending as soon
+ * as the start comes, so such a run lost its start in another process (a worker that stopped during an outage).
+ */
+const OVERDUE_EVERY_MS = 60_000;
+const OVERDUE_AFTER_MS = 60_000;
 
 /** Creates, advances, cancels and reads flow runs. */
 export class FlowRunService {
   /** Runs recorded while Temporal was down, by id, with their deployment's name: started once it answers. */
   private readonly unstarted = new Map<string, { deploymentName: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
+  private overdueTimer: NodeJS.Timeout | undefined;
   private retrying = false;
 
   constructor(
@@ -76,12 +83,10 @@ export class FlowRunService {
   async resumeStarts(): Promise<void> {
     const scheduled = await this.runs.list({ stateType: 'SCHEDULED', limit: RESUME_LIMIT });
     const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
-    for (const run of scheduled) {
-      const deploymentName = (run.deployment_id && names.get(run.deployment_id)) || run.name;
-      this.unstarted.set(run.id, { deploymentName });
-    }
+    for (const run of scheduled) this.unstarted.set(run.id, { deploymentName: deploymentNameOf(run, names) });
     await this.retryStarts();
     this.keepRetrying();
+    this.watchOverdue();
   }
 
   private keepRetrying(): void {
@@ -89,9 +94,30 @@ export class FlowRunService {
     this.retryTimer.unref();
   }
 
+  /** Looks for overdue Scheduled runs every minute, until stop(); resumeStarts() does this. */
+  private watchOverdue(): void {
+    this.overdueTimer ??= setInterval(() => void this.adoptOverdue(), OVERDUE_EVERY_MS);
+    this.overdueTimer.unref();
+  }
+
+  /** Adds the runs that should have started a minute ago but are still Scheduled to those retried. */
+  async adoptOverdue(now = Date.now()): Promise<void> {
+    try {
+      const due = await this.runs.overdue(new Date(now - OVERDUE_AFTER_MS).toISOString(), RESUME_LIMIT);
+      if (due.length === 0) return;
+      const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
+      for (const run of due) this.unstarted.set(run.id, { deploymentName: deploymentNameOf(run, names) });
+      await this.retryStarts();
+    } catch (error) {
+      this.logger.warn('could not look for overdue flow runs; will retry', { error: (error as Error).message });
+    }
+  }
+
   stop(): void {
     clearInterval(this.retryTimer);
+    clearInterval(this.overdueTimer);
     this.retryTimer = undefined;
+    this.overdueTimer = undefined;
   }
 
   /** Ids of the runs waiting for Temporal to start their workflow. */
@@ -265,4 +291,9 @@ export class FlowRunService {
     const event = flowRunStateEvent(run, state, previous, deployment);
     await this.pipeline.store(this.pipeline.validate([event], false));
   }
+}
+
+/** The deployment name a run's workflow is labelled with; a run whose deployment is gone keeps its own name. */
+function deploymentNameOf(run: FlowRunRecord, names: Map<string, string>): string {
+  return (run.deployment_id && names.get(run.deployment_id)) || run.name;
 }

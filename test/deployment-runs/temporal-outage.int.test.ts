@@ -1,11 +1,13 @@
 // Running a deployment while Temporal is down: the run is recorded as Scheduled and answered 201 (as a Prefect run
-// waits for its worker), and its workflow starts once Temporal answers, also after a restart of tripwire.
+// waits for its worker), and its workflow starts once Temporal answers: retried by the process that recorded it, found
+// at start by a restarted one, and found by a running one once it is a minute overdue.
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { FlowRunRepository } from '../../db/flow-runs';
 import { FlowRunService } from '../../deployment-runs/flow-run-service';
 import { createLogger } from '../../logging/logger';
 import { flowRunWorkflowId } from '../../workflows/ids';
+import { freePort } from '../helpers/ports';
 import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy';
 import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
@@ -68,14 +70,18 @@ describe('flow runs while Temporal is down', () => {
         tw.services.config.temporal.taskQueue,
         createLogger('silent'),
       );
-    const stopped = service(tw.services.temporal.client);
-    const { run: lost } = await stopped.create({
-      deployment: (await tw.services.deployments.getByName('outage'))!,
-      parameters: {},
-      scheduleAfterSeconds: 0,
-    });
-    expect(stopped.waitingToStart).toEqual([lost.id]);
-    stopped.stop();
+    const recordAndStop = async (temporalClient: Client) => {
+      const stopped = service(temporalClient);
+      const { run: lost } = await stopped.create({
+        deployment: (await tw.services.deployments.getByName('outage'))!,
+        parameters: {},
+        scheduleAfterSeconds: 0,
+      });
+      expect(stopped.waitingToStart).toEqual([lost.id]);
+      stopped.stop();
+      return lost;
+    };
+    const lost = await recordAndStop(tw.services.temporal.client);
 
     await temporal.open();
     const running = (runId: string) =>
@@ -96,5 +102,14 @@ describe('flow runs while Temporal is down', () => {
     } finally {
       restarted.stop();
     }
+
+    // A process that keeps running finds such a run too, once it is a minute overdue (as its minutely look does).
+    const unreachable = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+    const lostToo = await recordAndStop(unreachable);
+    await unreachable.connection.close();
+    await tw.services.flowRunService.adoptOverdue(Date.now());
+    expect(await workflowStatus(flowRunWorkflowId('outage', lostToo.id))).toBeUndefined(); // not overdue yet
+    await tw.services.flowRunService.adoptOverdue(Date.now() + 61_000);
+    await running(lostToo.id);
   });
 });
