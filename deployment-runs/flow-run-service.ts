@@ -54,7 +54,8 @@ const START_RETRY_MS = 5000;
 const RESUME_LIMIT = 10_000;
 /**
  * How often, and how late, a run still Scheduled past its start is looked for. Its workflow records Pending as soon
- * as the start comes, so such a run lost its start in another process (a worker that stopped during an outage).
+ * as the start comes, so such a run either lost its start in another process (a worker that stopped during an
+ * outage) or waits for tripwire's worker; starting it again is refused as a duplicate then, and changes nothing.
  */
 const OVERDUE_EVERY_MS = 60_000;
 const OVERDUE_AFTER_MS = 60_000;
