@@ -16,8 +16,7 @@ import {
   InvalidCountParameters,
 } from '../events/event-counts';
 import { prefectEventFilterSchema } from '../events/prefect-filter';
-import { isDatabaseOutage } from '../db/outage';
-import { ApiError, UnavailableError } from './errors';
+import { ApiError } from './errors';
 import { parseWith, readOptionalJson } from './input';
 
 /** Prefect's page size (INTERACTIVE_PAGE_SIZE) is the default; its client asks for 100, which is allowed too. */
@@ -51,9 +50,7 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
     const filter = parseWith(filterSchema, request?.filter ?? {}, 'event filter');
     const size = request?.limit ?? DEFAULT_PAGE_SIZE;
     const fixed = { ...(request?.filter ?? {}), occurred: filter.occurred };
-    const [total, page] = await storeCall(() =>
-      Promise.all([queries.count(filter), queries.page(filter, size, { skip: 0 })]),
-    );
+    const [total, page] = await Promise.all([queries.count(filter), queries.page(filter, size, { skip: 0 })]);
     ctx.body = {
       events: page.events,
       total,
@@ -65,9 +62,7 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
     const token = readToken(ctx.query['page-token']);
     const parsed = filterSchema.safeParse(token.filter);
     if (!parsed.success) throw new ApiError('FORBIDDEN', 'the page token is not one this API issued');
-    const page = await storeCall(() =>
-      queries.page(parsed.data, token.size, { after: token.after, skip: token.shown }),
-    );
+    const page = await queries.page(parsed.data, token.size, { after: token.after, skip: token.shown });
     const shown = token.shown + page.events.length;
     ctx.body = {
       events: page.events,
@@ -92,9 +87,7 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
       if (error instanceof InvalidCountParameters) throw new ApiError('UNPROCESSABLE', error.message);
       throw error;
     }
-    await storeCall(async () => {
-      for await (const event of queries.unordered(filter)) counter.add(event);
-    });
+    for await (const event of queries.unordered(filter)) counter.add(event);
     ctx.body = counter.result();
   });
 
@@ -115,14 +108,5 @@ function readToken(value: unknown): PageToken {
     return pageTokenSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
     throw new ApiError('FORBIDDEN', 'the page token is not one this API issued');
-  }
-}
-
-async function storeCall<T>(query: () => Promise<T>): Promise<T> {
-  try {
-    return await query();
-  } catch (error) {
-    if (isDatabaseOutage(error)) throw new UnavailableError('the event store', error);
-    throw error;
   }
 }

@@ -11,7 +11,7 @@ import { globMatch } from '../events/matching';
 import { sortableTime } from '../events/timestamp';
 import type { ReceivedEvent } from '../events/schema';
 import type { EventFeed } from '../ingest/event-feed';
-import { ApiError, UnavailableError } from './errors';
+import { ApiError } from './errors';
 
 export interface EventStreamOptions {
   /** How long a tail may be silent before it sends a comment, so proxies keep the connection open. */
@@ -90,7 +90,7 @@ export async function streamEvents(
     if (resume === undefined) position = Math.max(position, await deps.events.latestSeq());
   } catch (error) {
     close();
-    throw new UnavailableError('the event store', error);
+    throw error; // an outage answers 503 (api/errors.ts), anything else is a bug
   }
 
   ctx.req.on('close', close);
@@ -160,12 +160,7 @@ function drained(stream: PassThrough): Promise<void> {
 
 async function resolveResume(events: EventRepository, from: string): Promise<number> {
   if (/^\d+$/.test(from)) return Number(from);
-  let seq: number | undefined;
-  try {
-    seq = await events.seqOf(from);
-  } catch (error) {
-    throw new UnavailableError('the event store', error);
-  }
+  const seq = await events.seqOf(from);
   if (seq === undefined) throw new ApiError('BAD_REQUEST', `Last-Event-ID ${from} is not a known event`);
   return seq;
 }
