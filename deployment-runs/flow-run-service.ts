@@ -82,12 +82,17 @@ export class FlowRunService {
    * then keeps retrying those that could not be started, in the background, until stop().
    */
   async resumeStarts(): Promise<void> {
-    const scheduled = await this.runs.list({ stateType: 'SCHEDULED', limit: RESUME_LIMIT });
-    const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
-    for (const run of scheduled) this.unstarted.set(run.id, { deploymentName: deploymentNameOf(run, names) });
-    await this.retryStarts();
+    await this.adopt(await this.runs.list({ stateType: 'SCHEDULED', limit: RESUME_LIMIT }));
     this.keepRetrying();
     this.watchOverdue();
+  }
+
+  /** Adds `runs` to those whose workflow is started (again) now and, while Temporal is down, every few seconds. */
+  private async adopt(runs: FlowRunRecord[]): Promise<void> {
+    if (runs.length === 0) return;
+    const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
+    for (const run of runs) this.unstarted.set(run.id, { deploymentName: deploymentNameOf(run, names) });
+    await this.retryStarts();
   }
 
   private keepRetrying(): void {
@@ -104,11 +109,7 @@ export class FlowRunService {
   /** Adds the runs that should have started a minute ago but are still Scheduled to those retried. */
   async adoptOverdue(now = Date.now()): Promise<void> {
     try {
-      const due = await this.runs.overdue(new Date(now - OVERDUE_AFTER_MS).toISOString(), RESUME_LIMIT);
-      if (due.length === 0) return;
-      const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
-      for (const run of due) this.unstarted.set(run.id, { deploymentName: deploymentNameOf(run, names) });
-      await this.retryStarts();
+      await this.adopt(await this.runs.overdue(new Date(now - OVERDUE_AFTER_MS).toISOString(), RESUME_LIMIT));
     } catch (error) {
       this.logger.warn('could not look for overdue flow runs; will retry', { error: (error as Error).message });
     }
