@@ -2,45 +2,22 @@
 // actions, each with its `.action.triggered` then `.executed`/`.failed` events, linked by related resources and
 // `follows` (Prefect §7.5). Event ids derive from the firing, so a retried activity never duplicates an event.
 import { ApplicationFailure } from '@temporalio/common';
-import { actionSchema } from '../automations/action-schema';
-import { ActionFailed, type RelatedResource } from '../actions/outcome';
-import { executeAction, type ExecutorDeps } from '../actions/executor';
-import type { Event, ReceivedEvent } from '../events/schema';
-import type { IngestPipeline } from '../ingest/pipeline';
-import type { Firing } from '../triggers/schema';
+import { actionSchema } from '../core/automations/action-schema';
+import { ActionFailed, type RelatedResource } from '../services/actions/outcome';
+import { executeAction, type ExecutorDeps } from '../services/actions/executor';
+import type { Event, ReceivedEvent } from '../core/events/schema';
+import type { IngestPipeline } from '../services/events/pipeline';
+import type { Firing } from '../core/triggers/schema';
+import type {
+  AutomationActivities,
+  FiringResult,
+  RunActionInput,
+  RunActionResult,
+  RunFiringsInput,
+} from '../workflows/activity-contracts';
 import type { AutomationSnapshot } from '../workflows/messages';
-import { derivedId } from './derived-ids';
-
-export interface RunActionInput {
-  automation: AutomationSnapshot;
-  firing: Firing;
-  action: unknown;
-  actionIndex: number;
-  triggeredEventId: string;
-}
-
-export interface RunActionResult {
-  invocation: string;
-  status: 'executed' | 'failed';
-  reason?: string;
-}
-
-/** One firing and the actions it runs, in order. */
-export interface FiringWork {
-  firing: Firing;
-  actions: { action: unknown; actionIndex: number }[];
-}
-
-/**
- * What became of one firing: the id of its `prefect.automation.triggered` (or `.resolved`) event, the results of the
- * actions that ran, and (when one hit an unexpected error) the index in `actions` to go on from with single, retried
- * runAction calls.
- */
-export interface FiringResult {
-  triggeredEventId: string;
-  results: RunActionResult[];
-  retryFrom?: number;
-}
+import { derivedId } from '../core/ids';
+import { resourceIdFor } from '../core/resources';
 
 export interface AutomationActivityDeps extends ExecutorDeps {
   pipeline: IngestPipeline;
@@ -51,7 +28,7 @@ const FIVE_MINUTES_MS = 5 * 60 * 1000;
 /** Returns the automation's resource, labelled as Prefect labels it. */
 export function automationResource(automation: AutomationSnapshot): Record<string, string> {
   return {
-    'prefect.resource.id': `prefect.automation.${automation.id}`,
+    'prefect.resource.id': resourceIdFor('automation', automation.id),
     'prefect.resource.name': automation.name,
     'prefect.trigger-type': automation.trigger.type,
     ...(automation.trigger.type === 'event' ? { 'prefect.posture': automation.trigger.posture } : {}),
@@ -59,7 +36,7 @@ export function automationResource(automation: AutomationSnapshot): Record<strin
 }
 
 function eventResource(id: string, role: string): RelatedResource {
-  return { 'prefect.resource.id': `prefect.event.${id}`, 'prefect.resource.role': role };
+  return { 'prefect.resource.id': resourceIdFor('event', id), 'prefect.resource.role': role };
 }
 
 function withinFiveMinutes(a: string, b: string): boolean {
@@ -67,12 +44,12 @@ function withinFiveMinutes(a: string, b: string): boolean {
 }
 
 /** Returns the activities, bound to their dependencies. */
-export function createAutomationActivities(deps: AutomationActivityDeps) {
+export function createAutomationActivities(deps: AutomationActivityDeps): AutomationActivities {
   const emit = async (event: Event): Promise<void> => {
     await deps.pipeline.store(deps.pipeline.validate([event], false));
   };
 
-  const activities = {
+  const activities: AutomationActivities = {
     /**
      * Records several firings in one write, then runs their actions at once (each firing's in order): a busy
      * automation needs one activity per workflow task, not one per action, and the workflow task that computed the
@@ -80,13 +57,7 @@ export function createAutomationActivities(deps: AutomationActivityDeps) {
      * reported, not thrown, so the actions that ran are not run again by a retry of the whole batch; the events'
      * ids derive from the firings, so a retry does not record them twice.
      */
-    async runFirings({
-      automation,
-      batch,
-    }: {
-      automation: AutomationSnapshot;
-      batch: FiringWork[];
-    }): Promise<FiringResult[]> {
+    async runFirings({ automation, batch }: RunFiringsInput): Promise<FiringResult[]> {
       const recorded = batch.map(({ firing }) => stateChangeEvent(automation, firing));
       // Each firing's first action is announced in the same write, so no action waits for two commits to start.
       const announced = batch.flatMap(({ firing, actions: [first] }, index) =>

@@ -2,7 +2,7 @@
 // It never listens; api/server.ts does, and tests drive app.callback().
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../services/logging/logger';
 import { requireApiKey } from './auth';
 import { errorMiddleware } from './errors';
 

@@ -2,9 +2,9 @@
 // pause/resume (PATCH enabled), delete, those related to or owned by a resource, and the state of an automation's
 // trigger as its workflow holds it.
 import Router from '@koa/router';
-import { AutomationRejected, type AutomationService } from '../automations/service';
-import { automationInputSchema, automationPatchSchema } from '../automations/schema';
-import { automationFilterSchema, filterAutomations, relatesTo } from '../automations/filter';
+import { AutomationRejected, type AutomationService } from '../services/automations/service';
+import { automationInputSchema, automationPatchSchema } from '../core/automations/schema';
+import { automationFilterSchema, filterAutomations, relatesTo } from '../services/automations/filter';
 import { ApiError, UnavailableError } from './errors';
 import { parseWith, readJson, readOptionalJson } from './input';
 

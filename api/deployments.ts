@@ -2,12 +2,13 @@
 // runs, and read or cancel flow runs. Flow run JSON uses Prefect's field names.
 import Router from '@koa/router';
 import { z } from 'zod';
-import { nonNegativeDuration } from '../automations/action-schema';
-import { AutomationRejected } from '../automations/service';
+import { nonNegativeDuration } from '../core/automations/action-schema';
+import { AutomationRejected } from '../services/automations/service';
 import type { FlowRunRecord } from '../db/flow-runs';
-import { type DeploymentService, ParameterValidationError } from '../deployment-runs/deployment-service';
-import { FlowRunFinishedError, type FlowRunService } from '../deployment-runs/flow-run-service';
-import { deploymentSchema } from '../deployments/schema';
+import { type DeploymentService, ParameterValidationError } from '../services/deployments/deployment-service';
+import type { FlowRunRecords } from '../services/deployments/flow-run-records';
+import { FlowRunFinishedError, type FlowRunStarter } from '../services/deployments/flow-run-starter';
+import { deploymentSchema } from '../core/deployments/schema';
 import { ApiError } from './errors';
 import { parseWith, readJson } from './input';
 
@@ -49,7 +50,12 @@ export function flowRunView(run: FlowRunRecord) {
 }
 
 /** Returns the routers of /deployments and /flow-runs (mounted under /api). */
-export function deploymentRoutes(deployments: DeploymentService, flowRuns: FlowRunService, baseDir: string): Router[] {
+export function deploymentRoutes(
+  deployments: DeploymentService,
+  flowRuns: FlowRunStarter,
+  records: FlowRunRecords,
+  baseDir: string,
+): Router[] {
   const router = new Router({ prefix: '/deployments' });
   const find = async (name: string) => {
     const deployment = await deployments.find(name);
@@ -113,10 +119,10 @@ export function deploymentRoutes(deployments: DeploymentService, flowRuns: FlowR
     const deploymentName = typeof ctx.query.deployment === 'string' ? ctx.query.deployment : undefined;
     const deploymentId = deploymentName ? (await find(deploymentName)).id : undefined;
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
-    ctx.body = (await flowRuns.list({ deploymentId, stateType: state })).map(flowRunView);
+    ctx.body = (await records.list({ deploymentId, stateType: state })).map(flowRunView);
   });
   runs.get('/:id', async (ctx) => {
-    const run = await flowRuns.get(ctx.params.id!);
+    const run = await records.get(ctx.params.id!);
     if (!run) throw new ApiError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
     ctx.body = flowRunView(run);
   });

@@ -2,7 +2,7 @@
 // messages are shown to the caller and 5xx are generic. Every error is re-emitted to app.on('error') for logging.
 import type Koa from 'koa';
 import { isDatabaseOutage } from '../db/outage';
-import { isTemporalOutage } from '../temporal/outage';
+import { isTemporalOutage } from '../services/temporal/outage';
 
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,

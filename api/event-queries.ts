@@ -14,8 +14,8 @@ import {
   type EventCounter,
   eventCounter,
   InvalidCountParameters,
-} from '../events/event-counts';
-import { prefectEventFilterSchema } from '../events/prefect-filter';
+} from '../core/events/event-counts';
+import { prefectEventFilterSchema } from '../core/events/prefect-filter';
 import { ApiError } from './errors';
 import { parseWith, readOptionalJson } from './input';
 

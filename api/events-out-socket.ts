@@ -7,11 +7,11 @@
 // shortly before the last one it saw, and drops those it has seen.
 import type { RawData, WebSocket } from 'ws';
 import type { EventFilterQueries, PagePosition } from '../db/event-filter-queries';
-import { filterIncludes, type PrefectEventFilter, prefectEventFilterSchema } from '../events/prefect-filter';
-import type { ReceivedEvent } from '../events/schema';
-import { sortableTime } from '../events/timestamp';
-import type { EventFeed } from '../ingest/event-feed';
-import type { Logger } from '../logging/logger';
+import { filterIncludes, type PrefectEventFilter, prefectEventFilterSchema } from '../core/events/prefect-filter';
+import type { ReceivedEvent } from '../core/events/schema';
+import { sortableTime } from '../core/events/timestamp';
+import type { EventFeed } from '../services/events/event-feed';
+import type { Logger } from '../services/logging/logger';
 import { formatPath } from './input';
 import { CLOSE, closeWith, messageType, parseMessage, prefectHandshake } from './prefect-socket';
 

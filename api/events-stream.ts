@@ -7,10 +7,10 @@
 import { PassThrough } from 'node:stream';
 import type Koa from 'koa';
 import type { EventFilter, EventRepository, StoredEvent } from '../db/events';
-import { globMatch } from '../events/matching';
-import { sortableTime } from '../events/timestamp';
-import type { ReceivedEvent } from '../events/schema';
-import type { EventFeed } from '../ingest/event-feed';
+import { globMatch } from '../core/events/matching';
+import { sortableTime } from '../core/events/timestamp';
+import type { ReceivedEvent } from '../core/events/schema';
+import type { EventFeed } from '../services/events/event-feed';
 import { ApiError } from './errors';
 
 export interface EventStreamOptions {

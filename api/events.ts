@@ -3,9 +3,9 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { EventFilter, EventRepository } from '../db/events';
-import { normaliseTimestamp } from '../events/timestamp';
-import type { EventFeed } from '../ingest/event-feed';
-import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../ingest/pipeline';
+import { normaliseTimestamp } from '../core/events/timestamp';
+import type { EventFeed } from '../services/events/event-feed';
+import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../services/events/pipeline';
 import { ApiError, UnavailableError } from './errors';
 import { type EventStreamOptions, includes, streamEvents } from './events-stream';
 import { readJson } from './input';

@@ -2,7 +2,7 @@
 // needed: the unguessable slug is the credential (plus a signature when the webhook asks for one).
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
-import { WEBHOOK_METHODS, type WebhookReceiver } from '../webhooks/receive';
+import { WEBHOOK_METHODS, type WebhookReceiver } from '../services/webhooks/receive';
 import { ApiError } from './errors';
 
 const STATUS_CODES = {

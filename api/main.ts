@@ -1,9 +1,9 @@
 // Entry of the api process (docker-compose's `api`): the HTTP API, webhook ingress and event router, against the
 // Temporal cluster at TEMPORAL_ADDRESS. The worker runs as its own process (worker/main.ts).
-import { buildApp, buildUpgrade, listen } from '../runtime/http-server';
-import { loadConfigOrExit, onShutdownSignal } from '../runtime/process';
-import { openServices } from '../runtime/services';
-import { ensureSearchAttributes } from '../temporal/connect';
+import { buildApp, buildUpgrade, listen } from './server';
+import { loadConfigOrExit, onShutdownSignal } from '../services/config/process';
+import { openServices } from '../services/wiring';
+import { ensureSearchAttributes } from '../services/temporal/connect';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     logger.warn('could not register search attributes yet', { error: (error as Error).message }),
   );
   void services.automationService.reconcile();
-  void services.flowRunService
+  void services.flowRunStarter
     .resumeStarts()
     .catch((error: unknown) =>
       logger.warn('could not look for flow runs waiting to start', { error: (error as Error).message }),

@@ -1,8 +1,8 @@
 // /api/webhooks — management of webhooks. Template syntax errors are 422s that say where; nothing is saved then.
 import Router from '@koa/router';
 import { TemplateError } from '../templates/render';
-import { createWebhookSchema, patchWebhookSchema, replaceWebhookSchema } from '../webhooks/schema';
-import type { WebhookService } from '../webhooks/service';
+import { createWebhookSchema, patchWebhookSchema, replaceWebhookSchema } from '../services/webhooks/schema';
+import type { WebhookService } from '../services/webhooks/service';
 import { ApiError } from './errors';
 import { parseWith, readJson } from './input';
 

@@ -5,8 +5,8 @@
 //   100 events/s, against the same events' own store time.
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { filterIncludes, prefectEventFilterSchema } from '../events/prefect-filter';
-import type { Event } from '../events/schema';
+import { filterIncludes, prefectEventFilterSchema } from '../core/events/prefect-filter';
+import type { Event } from '../core/events/schema';
 import { benchServices, fmt, percentile, table } from './harness';
 
 const STORED = Number(process.env.BENCH_QUERY_EVENTS ?? 100_000);

@@ -3,9 +3,9 @@
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AutomationRecord } from '../db/automations';
-import type { Event } from '../events/schema';
-import { projectRoot } from '../runtime/project-root';
-import { defaultCliPath, startDevServer } from '../temporal/dev-server';
+import type { Event } from '../core/events/schema';
+import { projectRoot } from '../services/config/project-root';
+import { defaultCliPath, startDevServer } from '../services/temporal/dev-server';
 import { benchServices, fmt, table } from './harness';
 
 const N = Number(process.env.BENCH_EVENTS ?? 5000);

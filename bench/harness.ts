@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { loadConfig } from '../config/env';
-import { createLogger, type LogLevel } from '../logging/logger';
-import { openServices, type Services } from '../runtime/services';
+import { loadConfig } from '../services/config/env';
+import { createLogger, type LogLevel } from '../services/logging/logger';
+import { openServices, type Services } from '../services/wiring';
 
 export interface LoadResult {
   rps: number;

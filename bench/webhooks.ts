@@ -2,7 +2,7 @@
 // against a bare Koa endpoint answering 204, measured in the same run on the same machine.
 import http from 'node:http';
 import Koa from 'koa';
-import { buildApp, listen } from '../runtime/http-server';
+import { buildApp, listen } from '../api/server';
 import { benchServices, fmt, load, table } from './harness';
 
 const TEMPLATE = `{

@@ -6,14 +6,14 @@
 //   await serve(myFlow, { name: 'my-deployment', triggers: [new DeploymentEventTrigger({ expect: ['x.pinged'] })] });
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createApiClient, type ApiClient } from '../cli/client';
+import { createApiClient, type ApiClient } from './api-client';
 
 export {
   DeploymentCompoundTrigger,
   DeploymentEventTrigger,
   DeploymentMetricTrigger,
   DeploymentSequenceTrigger,
-} from '../deployments/client-triggers';
+} from '../core/deployments/client-triggers';
 
 /** Anything with a toJSON() that yields a trigger, or a plain trigger object. */
 type TriggerLike = { toJSON(): unknown } | Record<string, unknown>;
@@ -113,4 +113,4 @@ function callerFile(): string {
   throw new Error('cannot tell which file holds the flow: pass `entrypoint: "path/to/flow.ts:exportName"`');
 }
 
-export { createApiClient } from '../cli/client';
+export { createApiClient } from './api-client';

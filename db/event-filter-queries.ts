@@ -10,8 +10,8 @@ import {
   parseTextQuery,
   type PrefectEventFilter,
   type RelatedFilter,
-} from '../events/prefect-filter';
-import type { ReceivedEvent } from '../events/schema';
+} from '../core/events/prefect-filter';
+import type { ReceivedEvent } from '../core/events/schema';
 import type { Db, Dialect } from './connect';
 import { occurredSince, occurredUntil } from './occurred-bounds';
 import { globToLike, isLiteral } from './sql-patterns';

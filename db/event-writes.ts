@@ -2,8 +2,8 @@
 // (db/event-writer.ts), on PostgreSQL in the caller's process. An event and its outbox row are written in one
 // transaction, which is what makes a 204 durable.
 import type { Kysely } from 'kysely';
-import type { ReceivedEvent } from '../events/schema';
-import { sortableTime } from '../events/timestamp';
+import type { ReceivedEvent } from '../core/events/schema';
+import { sortableTime } from '../core/events/timestamp';
 import type { Database, EventsTable } from './tables';
 
 /**

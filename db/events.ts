@@ -1,7 +1,7 @@
 // The event feed's storage: events with their related resources, and the outbox that carries an event to the
 // trigger workflows. Reads run here; writes go through db/event-writes.ts, on SQLite's writer thread when there is one.
 import { type Kysely, sql } from 'kysely';
-import type { ReceivedEvent } from '../events/schema';
+import type { ReceivedEvent } from '../core/events/schema';
 import type { Db } from './connect';
 import { chunks, dedupeById, eventRow, type EventWriteApi, EventWrites } from './event-writes';
 import { occurredSince, occurredUntil } from './occurred-bounds';

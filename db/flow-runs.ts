@@ -1,11 +1,10 @@
 // Flow runs as tripwire sees them: the current state, its history, timing, and the result or error, kept in step with
 // the run's workflow by the flow-run activities.
 import type { Kysely, Selectable } from 'kysely';
+import { type StateType, TERMINAL_STATES } from '../core/deployments/flow-run-states';
+export { type StateType, TERMINAL_STATES };
 import type { Db } from './connect';
 import type { Database, FlowRunsTable } from './tables';
-
-export type StateType =
-  'SCHEDULED' | 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'CANCELLING' | 'CRASHED';
 
 export interface FlowRunState {
   id: string;
@@ -42,8 +41,6 @@ export interface FlowRunRecord {
   created: string;
   updated: string;
 }
-
-export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
 
 /** Storage of flow runs. */
 export class FlowRunRepository {

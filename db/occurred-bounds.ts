@@ -1,7 +1,7 @@
 // Time bounds on `events.occurred`. The column holds every time with six fraction digits (`sortableTime`), so text
 // order is time order and a bound is a plain comparison that the index on `occurred` serves.
 import { type RawBuilder, sql } from 'kysely';
-import { sortableTime } from '../events/timestamp';
+import { sortableTime } from '../core/events/timestamp';
 
 const occurred = sql.ref('events.occurred');
 

@@ -2,14 +2,14 @@
 // cluster), then the worker and the API in this one process, prints where everything is, and shuts all of it down
 // cleanly on Ctrl-C. State persists in TRIPWIRE_DATA_DIR, so starting again picks up where it stopped.
 import path from 'node:path';
-import { API_KEY_FILE } from '../config/api-key';
-import { buildApp, buildUpgrade, listen } from '../runtime/http-server';
-import { onShutdownSignal, loadConfigOrExit } from '../runtime/process';
-import { projectRoot } from '../runtime/project-root';
-import { openServices } from '../runtime/services';
-import { startWorker } from '../runtime/worker';
-import { defaultCliPath, type DevServer, startDevServer } from '../temporal/dev-server';
-import { PoolWorker } from '../deployment-runs/pool-worker';
+import { API_KEY_FILE } from '../services/config/api-key';
+import { buildApp, buildUpgrade, listen } from '../api/server';
+import { onShutdownSignal, loadConfigOrExit } from '../services/config/process';
+import { projectRoot } from '../services/config/project-root';
+import { openServices } from '../services/wiring';
+import { startWorker } from '../worker/tripwire-worker';
+import { defaultCliPath, type DevServer, startDevServer } from '../services/temporal/dev-server';
+import { PoolWorker } from '../worker/pool-worker';
 
 const DEFAULT_POOL = 'default';
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     services.router.start();
     services.retention.start();
     await services.automationService.reconcile();
-    await services.flowRunService.resumeStarts();
+    await services.flowRunStarter.resumeStarts();
     pool = new PoolWorker(
       services.deployments,
       {

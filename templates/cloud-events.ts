@@ -15,7 +15,7 @@
 //   becomes a UUIDv5 of source and id, so a redelivered CloudEvent still de-duplicates; the original id is kept
 //   under payload.cloudevents.id.
 import crypto from 'node:crypto';
-import { normaliseUuid } from '../events/ids';
+import { normaliseUuid } from '../core/ids';
 import { TemplateError } from './errors';
 import { isMapping, pyTypeName, unwrap } from './python';
 

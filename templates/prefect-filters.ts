@@ -2,6 +2,8 @@
 // the Prefect UI and `flow_run_id`. Without a UI base URL the links render as empty strings.
 import type { FilterFunction } from './filters';
 import { isMapping, pyStr, unwrap } from './python';
+import { resourceIdFor } from '../core/resources';
+import { UUID_PATTERN } from '../core/ids';
 
 // Prefect's UI routes by resource kind (prefect.utilities.urls).
 const UI_PATHS: Record<string, string> = {
@@ -16,15 +18,13 @@ const UI_PATHS: Record<string, string> = {
   'concurrency-limit': 'concurrency-limits/concurrency-limit',
 };
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-
 /** Returns the Prefect resource id `obj` stands for: a resource, a resource id, an event's or an automation's. */
 function resourceIdOf(obj: unknown): string | undefined {
   const v = unwrap(obj);
   if (typeof v === 'string') return v.startsWith('prefect.') ? v : undefined;
   if (!isMapping(v)) return undefined;
   if (typeof v['prefect.resource.id'] === 'string') return v['prefect.resource.id'];
-  if (typeof v.id === 'string' && 'trigger' in v && 'actions' in v) return `prefect.automation.${v.id}`;
+  if (typeof v.id === 'string' && 'trigger' in v && 'actions' in v) return resourceIdFor('automation', v.id);
   return undefined;
 }
 
@@ -51,7 +51,7 @@ export function prefectFilters(uiBaseUrl?: string): Record<string, FilterFunctio
       return uiBaseUrl && id ? join(uiBaseUrl, `events?resource=${id}`) : '';
     },
     flow_run_id: (text) => {
-      const match = new RegExp(`flow-run/(${UUID.source})`, 'i').exec(pyStr(text));
+      const match = new RegExp(`flow-run/(${UUID_PATTERN.source.slice(1, -1)})`, 'i').exec(pyStr(text));
       return match ? match[1] : null;
     },
   };

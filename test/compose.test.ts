@@ -4,8 +4,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { envSchema } from '../config/env';
-import { TRIPWIRE_DYNAMIC_CONFIG } from '../temporal/dev-server';
+import { envSchema } from '../services/config/env';
+import { TRIPWIRE_DYNAMIC_CONFIG } from '../services/temporal/dev-server';
 
 const file = path.resolve(__dirname, '..', 'docker-compose.yml');
 

@@ -1,9 +1,9 @@
 // Entry of the worker process (docker-compose's `worker`): polls tripwire's task queue on the Temporal cluster at
 // TEMPORAL_ADDRESS, retrying the connection until the cluster answers.
-import { loadConfigOrExit, onShutdownSignal } from '../runtime/process';
-import { openServices } from '../runtime/services';
-import { startWorker } from '../runtime/worker';
-import { waitForTemporal } from '../temporal/connect';
+import { loadConfigOrExit, onShutdownSignal } from '../services/config/process';
+import { openServices } from '../services/wiring';
+import { startWorker } from './tripwire-worker';
+import { waitForTemporal } from '../services/temporal/connect';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();

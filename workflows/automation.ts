@@ -14,8 +14,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReceivedEvent } from '../events/schema';
-import type { createAutomationActivities, FiringWork } from '../activities/automations';
+import type { ReceivedEvent } from '../core/events/schema';
 import {
   describeState,
   ingest,
@@ -23,8 +22,8 @@ import {
   nextWakeAt,
   onTick,
   type TriggerState,
-} from '../triggers/evaluate';
-import type { Firing } from '../triggers/schema';
+} from '../core/triggers/evaluate';
+import type { Firing } from '../core/triggers/schema';
 import {
   type AutomationSnapshot,
   type AutomationWorkflowInput,
@@ -34,18 +33,19 @@ import {
   stateQuery,
   stopSignal,
 } from './messages';
+import type { AutomationActivities, FiringWork } from './activity-contracts';
 import { automationNameKey } from './search-attributes';
-import { sameTriggerDefinition } from './trigger-compatibility';
+import { sameTriggerDefinition } from '../core/triggers/compatibility';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const { runAction } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+const { runAction } = proxyActivities<AutomationActivities>({
   startToCloseTimeout: '1 minute',
   retry,
 });
 // A batch records its firings, then runs each firing's actions one after another, and a call-webhook may take up to
 // a minute: a retry of a timed-out batch would run again what already ran, so the batch gets room for several slow
 // actions. It starts eagerly, in the reply to the workflow task that scheduled it.
-const { runFirings } = proxyActivities<ReturnType<typeof createAutomationActivities>>({
+const { runFirings } = proxyActivities<AutomationActivities>({
   startToCloseTimeout: '15 minutes',
   retry,
 });

@@ -12,10 +12,10 @@ import {
   TerminatedFailure,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { createFlowRunActivities } from '../activities/flow-runs';
+import type { FlowRunActivities } from './activity-contracts';
 import type { FlowRunWorkflowInput } from './messages';
 
-const { setFlowRunState } = proxyActivities<ReturnType<typeof createFlowRunActivities>>({
+const { setFlowRunState } = proxyActivities<FlowRunActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

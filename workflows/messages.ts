@@ -1,7 +1,7 @@
 // Every signal and query of tripwire's workflows, defined once and imported by the API, the router and the tests.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ReceivedEvent } from '../events/schema';
-import type { Firing, Trigger } from '../triggers/schema';
+import type { ReceivedEvent } from '../core/events/schema';
+import type { Firing, Trigger } from '../core/triggers/schema';
 
 /** The parts of an automation its workflow needs; JSON only, as everything that crosses Temporal. */
 export interface AutomationSnapshot {

@@ -1,7 +1,7 @@
 // `tripwire automation …`: list, show, pause, resume and delete automations.
 import type { Command } from 'commander';
-import type { ApiClient } from '../client';
-import { outputFormat, print, report } from '../output';
+import type { ApiClient } from '../../client/api-client';
+import { outputFormat, print, report } from './output';
 
 interface Automation {
   id: string;

@@ -2,12 +2,12 @@
 // prefect.yaml (with `--trigger` overriding a deployment's triggers), start and inspect flow runs, run a pool worker.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadPrefectYaml } from '../../project/prefect-yaml';
-import { parseTriggerArgs } from '../../project/trigger-args';
-import { createLogger } from '../../logging/logger';
-import { projectRoot } from '../../runtime/project-root';
-import type { ApiClient } from '../client';
-import { outputFormat, print, report } from '../output';
+import { loadPrefectYaml } from '../../services/deployments/prefect-yaml';
+import { parseTriggerArgs } from '../../services/deployments/trigger-args';
+import { createLogger } from '../../services/logging/logger';
+import { projectRoot } from '../../services/config/project-root';
+import type { ApiClient } from '../../client/api-client';
+import { outputFormat, print, report } from './output';
 
 interface Deployment {
   id: string;
@@ -204,7 +204,7 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
       const api = client();
       const logger = createLogger((process.env.LOG_LEVEL as 'info') ?? 'info');
       // Loaded here: the Temporal worker package takes most of a second to load, which every other verb would pay.
-      const { PoolWorker } = await import('../../deployment-runs/pool-worker');
+      const { PoolWorker } = await import('../../worker/pool-worker');
       const worker = new PoolWorker(
         { list: (pool) => api.request<Deployment[]>('GET', `/api/deployments?work_pool=${encodeURIComponent(pool)}`) },
         {

@@ -1,8 +1,8 @@
 // `tripwire events …`: list the feed, tail it live, and emit an event.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { ApiClientError, type ApiClient } from '../client';
-import { outputFormat, print, report } from '../output';
+import { ApiClientError, type ApiClient } from '../../client/api-client';
+import { outputFormat, print, report } from './output';
 
 interface FeedEvent {
   id: string;

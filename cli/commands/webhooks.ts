@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import type { ApiClient } from '../client';
-import { outputFormat, print, report } from '../output';
+import type { ApiClient } from '../../client/api-client';
+import { outputFormat, print, report } from './output';
 
 interface Webhook {
   id: string;

@@ -3,9 +3,9 @@
 // pipeline is a stand-in because the test must hold that write open and decide how it ends; the webhook is real.
 import http from 'node:http';
 import { createAutomationActivities } from '../../activities/automations';
-import type { Event } from '../../events/schema';
-import type { IngestPipeline } from '../../ingest/pipeline';
-import type { Firing } from '../../triggers/schema';
+import type { Event } from '../../core/events/schema';
+import type { IngestPipeline } from '../../services/events/pipeline';
+import type { Firing } from '../../core/triggers/schema';
 import type { AutomationSnapshot } from '../../workflows/messages';
 
 describe('runFirings', () => {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { EventRetention } from '../../runtime/retention';
-import { createLogger } from '../../logging/logger';
+import { EventRetention } from '../../services/events/retention';
+import { createLogger } from '../../services/logging/logger';
 import { DIALECTS, insertCommittingLater } from '../helpers/db';
 import { makeEvent } from '../helpers/factories';
 import { startTestTripwire, type TestTripwire } from '../helpers/tripwire';

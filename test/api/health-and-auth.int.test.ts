@@ -1,7 +1,7 @@
-import { loadConfig } from '../../config/env';
-import { createLogger } from '../../logging/logger';
-import { buildApp, listen } from '../../runtime/http-server';
-import { openServices } from '../../runtime/services';
+import { loadConfig } from '../../services/config/env';
+import { createLogger } from '../../services/logging/logger';
+import { buildApp, listen } from '../../api/server';
+import { openServices } from '../../services/wiring';
 import { createTestDb } from '../helpers/db';
 import { freePort } from '../helpers/ports';
 import { readJson, startTestTripwire, type TestTripwire } from '../helpers/tripwire';

@@ -4,7 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FLOW_FILE, makeProject, SEED_PREFECT_YAML } from '../project/fixtures/seed';
+import { FLOW_FILE, makeProject, SEED_PREFECT_YAML } from '../services/deployments/fixtures/seed';
 import { tcpProxy } from '../helpers/tcp-proxy';
 import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 

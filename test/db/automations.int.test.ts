@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { AutomationRepository, type AutomationRecord } from '../../db/automations';
-import { migrate } from '../../db/migrate';
+import { migrate } from '../../db/migrations/index';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
 
 const record = (id: string, tags: string[]): AutomationRecord => ({

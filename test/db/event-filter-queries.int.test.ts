@@ -2,8 +2,8 @@
 // in-memory evaluator (what live subscriptions use) includes, in `occurred` order, on both databases.
 import { EventFilterQueries, type PagePosition } from '../../db/event-filter-queries';
 import { EventRepository } from '../../db/events';
-import { filterIncludes, type PrefectEventFilter, prefectEventFilterSchema } from '../../events/prefect-filter';
-import type { ReceivedEvent } from '../../events/schema';
+import { filterIncludes, type PrefectEventFilter, prefectEventFilterSchema } from '../../core/events/prefect-filter';
+import type { ReceivedEvent } from '../../core/events/schema';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
 import { makeEvent } from '../helpers/factories';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { EventRepository } from '../../db/events';
-import { migrate } from '../../db/migrate';
+import { migrate } from '../../db/migrations/index';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
 import { makeEvent } from '../helpers/factories';
 

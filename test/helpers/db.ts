@@ -7,8 +7,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Db, type Dialect, openDb } from '../../db/connect';
 import { eventRow } from '../../db/event-writes';
-import { migrate } from '../../db/migrate';
-import type { ReceivedEvent } from '../../events/schema';
+import { migrate } from '../../db/migrations/index';
+import type { ReceivedEvent } from '../../core/events/schema';
 
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 

@@ -1,6 +1,6 @@
 // Builders of valid records for tests, with just the fields a test cares about overridden.
 import crypto from 'node:crypto';
-import type { ReceivedEvent } from '../../events/schema';
+import type { ReceivedEvent } from '../../core/events/schema';
 
 let clock = Date.parse('2026-01-01T00:00:00.000Z');
 

@@ -4,12 +4,12 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Dialect } from '../../db/connect';
-import { loadConfig } from '../../config/env';
-import { PoolWorker } from '../../deployment-runs/pool-worker';
-import { createLogger } from '../../logging/logger';
-import { buildApp, buildUpgrade, listen, type RunningHttpServer } from '../../runtime/http-server';
-import { openServices, type Services } from '../../runtime/services';
-import { type RunningWorker, startWorker } from '../../runtime/worker';
+import { loadConfig } from '../../services/config/env';
+import { PoolWorker } from '../../worker/pool-worker';
+import { createLogger } from '../../services/logging/logger';
+import { buildApp, buildUpgrade, listen, type RunningHttpServer } from '../../api/server';
+import { openServices, type Services } from '../../services/wiring';
+import { type RunningWorker, startWorker } from '../../worker/tripwire-worker';
 import { createTestDb, type TestDb } from './db';
 
 /** A fetch Response whose JSON body tests read without casting at every step. */

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultCliPath, type DevServer, startDevServer } from '../../temporal/dev-server';
+import { defaultCliPath, type DevServer, startDevServer } from '../../services/temporal/dev-server';
 import { freePort } from '../helpers/ports';
 import { startPostgres, type TestPostgres } from './postgres';
 

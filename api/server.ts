@@ -1,0 +1,88 @@
+// The HTTP side of a tripwire process: builds the Koa app from the services and listens.
+import http from 'node:http';
+import type Koa from 'koa';
+import { createApp } from './app';
+import { automationRoutes } from './automations';
+import { deploymentRoutes } from './deployments';
+import { eventsSocket, type UpgradeHandler } from './events-socket';
+import { eventQueryRoutes } from './event-queries';
+import { eventRoutes } from './events';
+import { healthRoutes } from './health';
+import { hookRoutes } from './hooks';
+import { webhookRoutes } from './webhooks';
+import type { Services } from '../services/wiring';
+
+/** Returns the Koa app serving `services`. */
+export function buildApp(services: Services): Koa {
+  const { config } = services;
+  return createApp({
+    apiKey: services.apiKey.key,
+    logger: services.logger,
+    publicRoutes: [
+      healthRoutes([
+        { name: 'temporal', check: () => services.temporal.check() },
+        { name: 'database', check: () => services.db.ping() },
+      ]),
+      hookRoutes(services.receiver, config.webhookMaxBodyBytes),
+    ],
+    apiRoutes: [
+      webhookRoutes(services.webhookService),
+      eventQueryRoutes(services.eventQueries),
+      eventRoutes(services.events, services.pipeline, services.feed, { maxBodyBytes: config.eventMaxBytes }),
+      automationRoutes(services.automationService),
+      ...deploymentRoutes(services.deploymentService, services.flowRunStarter, services.flowRunRecords, process.cwd()),
+    ],
+  });
+}
+
+/** Returns the handler of WebSocket upgrades: Prefect's event streams, /api/events/in and /api/events/out. */
+export function buildUpgrade(services: Services): UpgradeHandler {
+  return eventsSocket({
+    apiKey: services.apiKey.key,
+    pipeline: services.pipeline,
+    feed: services.feed,
+    queries: services.eventQueries,
+    logger: services.logger,
+    maxEventBytes: services.config.eventMaxBytes,
+  });
+}
+
+export interface RunningHttpServer {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on `host:port` (port 0 picks a free one); resolves once listening. */
+export async function listen(
+  app: Koa,
+  host: string,
+  port: number,
+  upgrade?: UpgradeHandler,
+): Promise<RunningHttpServer> {
+  const handle = app.callback();
+  const server = http.createServer((req, res) => void handle(req, res));
+  if (upgrade) server.on('upgrade', (req, socket, head) => upgrade.handle(req, socket, head));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        upgrade?.close();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Live tails never end on their own; give in-flight requests a moment, then cut what is left.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      }),
+  };
+}

@@ -1,0 +1,42 @@
+// Versioned migrations, applied at start by every process that opens the database. Kysely's migrator keeps the
+// applied list in a table and takes a lock, so two processes starting together apply each migration once.
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Db, Dialect } from '../connect';
+import * as init from './0001-init';
+import * as webhookChanges from './0002-webhook-changes';
+import * as automationTags from './0003-automation-tags';
+import * as sortableOccurred from './0004-sortable-occurred';
+
+type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
+
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001-init': init,
+  '0002-webhook-changes': webhookChanges,
+  '0003-automation-tags': automationTags,
+  '0004-sortable-occurred': sortableOccurred,
+};
+
+/** Thrown when a migration fails; `cause` holds the database's error. */
+export class MigrationError extends Error {
+  constructor(migration: string, cause: unknown) {
+    super(`migration ${migration} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'MigrationError';
+  }
+}
+
+/** Applies every migration not yet applied, in name order; returns the names it applied. */
+export async function migrate(db: Db): Promise<string[]> {
+  const migrations: Record<string, Migration> = Object.fromEntries(
+    Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (k: Kysely<unknown>) => m.up(k, db.dialect) }]),
+  );
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'tripwire_migrations',
+    migrationLockTableName: 'tripwire_migrations_lock',
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  const failed = results.find((r) => r.status === 'Error');
+  if (error || failed) throw new MigrationError(failed?.migrationName ?? 'unknown', error);
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,235 @@
+// Drains the event outbox into the trigger workflows. Delivery is at-least-once: an outbox row is deleted only after
+// every automation that wants its event has been signalled, and a failure (Temporal down) postpones it with backoff.
+// Trigger workflows de-duplicate by event id, so a redelivery never counts twice.
+//
+// Causal order (`follows`): a workflow sees only the events its automation covers, so it cannot tell on its own
+// whether a follower's leader has reached tripwire. The router can: a follower whose leader is not stored yet stays
+// in the outbox (up to 15 minutes after receipt, Prefect's lookback); once the leader is stored, a workflow that the
+// leader would not reach is told so with the follower, and processes it at once.
+import type { EventRepository, OutboxEntry } from '../../db/events';
+import type { ReceivedEvent } from '../../core/events/schema';
+import type { Logger } from '../logging/logger';
+import { WakeSignal } from '../events/wake-signal';
+import type { AutomationRegistry, RoutedAutomation } from './registry';
+
+/** What became of a delivery: signalled, or held back because the workflow is rolling over (offered again soon). */
+export type Delivery = 'delivered' | 'held';
+
+/** Signals `events` to the target's workflow. */
+export type Deliver = (target: RoutedAutomation, events: ReceivedEvent[], leaders: string[]) => Promise<Delivery>;
+
+/** How long a follower waits in the outbox for its leader (Prefect's PRECEDING_EVENT_LOOKBACK). */
+export const FOLLOWER_LOOKBACK_MS = 15 * 60 * 1000;
+/** How soon a follower whose leader has not arrived is looked at again. */
+const LEADER_RECHECK_MS = 1000;
+/** How soon events held for a workflow that is rolling over are offered again. */
+const HOLD_RECHECK_MS = 25;
+
+export interface RouterOptions {
+  batchSize?: number;
+  /** How often the outbox is polled when nobody calls notify() (other tripwire processes write to it too). */
+  pollIntervalMs?: number;
+  /** Signals in flight at once. */
+  concurrency?: number;
+  /** Largest JSON size of the events in one signal; Temporal's payload limit is 2 MiB. */
+  maxSignalBytes?: number;
+}
+
+/** Moves events from the outbox to the workflows of the automations that cover them. */
+export class EventRouter {
+  private readonly wakeSignal = new WakeSignal();
+  /** Set when a drain held events back, so the next one comes after HOLD_RECHECK_MS instead of the poll interval. */
+  private heldBack = false;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly concurrency: number;
+  private readonly maxSignalBytes: number;
+
+  constructor(
+    private readonly events: EventRepository,
+    private readonly registry: AutomationRegistry,
+    private readonly deliver: Deliver,
+    private readonly logger: Logger,
+    options: RouterOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.concurrency = options.concurrency ?? 16;
+    this.maxSignalBytes = options.maxSignalBytes ?? 1_800_000;
+  }
+
+  /** Starts draining in the background. */
+  start(): void {
+    this.stopping = false;
+    this.running ??= this.loop();
+  }
+
+  /** Asks for a drain now (after events were stored). */
+  notify(): void {
+    this.wakeSignal.notify();
+  }
+
+  /** Stops after the current batch. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeSignal.interrupt();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let drained = 0;
+      try {
+        this.wakeSignal.takeNotified();
+        drained = await this.drainOnce();
+      } catch (error) {
+        this.logger.warn('event routing failed; retrying', { error: (error as Error).message });
+      }
+      if (drained >= this.batchSize || this.wakeSignal.takeNotified() || this.stopping) continue;
+      const pause = this.heldBack ? Math.min(HOLD_RECHECK_MS, this.pollIntervalMs) : this.pollIntervalMs;
+      this.heldBack = false;
+      await this.wakeSignal.sleep(pause);
+    }
+  }
+
+  /** Routes one batch of due outbox entries; returns how many entries it took. */
+  async drainOnce(now = new Date()): Promise<number> {
+    const due = await this.events.dueOutbox(now.toISOString(), this.batchSize);
+    if (due.length === 0) return 0;
+    await this.registry.refresh();
+
+    const leaders = await this.leadersOf(due.map((entry) => entry.event));
+    const waiting = new Set(
+      due.filter(
+        (entry) =>
+          hasLeader(entry.event) &&
+          !leaders.has(entry.event.follows) &&
+          now.getTime() - Date.parse(entry.event.received) < FOLLOWER_LOOKBACK_MS,
+      ),
+    );
+    if (waiting.size > 0) {
+      // Waiting is not failing: the attempts that set the backoff after a failed delivery stay as they are.
+      await this.events.postponeOutbox(
+        [...waiting].map((entry) => entry.event.id),
+        new Date(now.getTime() + LEADER_RECHECK_MS).toISOString(),
+      );
+    }
+    const entries = due.filter((entry) => !waiting.has(entry));
+
+    const groups = new Map<string, { target: RoutedAutomation; events: ReceivedEvent[]; leaders: Set<string> }>();
+    const targetsOf = new Map<string, string[]>();
+    const reachedBy = new Map<string, Set<string>>();
+    for (const entry of entries) {
+      const targets = this.registry.candidates(entry.event);
+      targetsOf.set(
+        entry.event.id,
+        targets.map((t) => t.workflowId),
+      );
+      const leader = hasLeader(entry.event) ? leaders.get(entry.event.follows) : undefined;
+      let leaderTargets: Set<string> | undefined;
+      if (leader) {
+        leaderTargets = reachedBy.get(leader.id) ?? new Set(this.registry.candidates(leader).map((t) => t.workflowId));
+        reachedBy.set(leader.id, leaderTargets);
+      }
+      for (const target of targets) {
+        const group = groups.get(target.workflowId) ?? { target, events: [], leaders: new Set<string>() };
+        group.events.push(entry.event);
+        if (leader && !leaderTargets?.has(target.workflowId)) group.leaders.add(leader.id);
+        groups.set(target.workflowId, group);
+      }
+    }
+
+    const failed = new Map<string, string>();
+    const held = new Set<string>();
+    const queue = [...groups.values()];
+    const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        const ordered = [...group.events].sort((a, b) =>
+          a.occurred < b.occurred ? -1 : a.occurred > b.occurred ? 1 : 0,
+        );
+        try {
+          for (const chunk of this.chunkBySize(ordered)) {
+            const follows = new Set(chunk.map((event) => event.follows));
+            const delivery = await this.deliver(
+              group.target,
+              chunk,
+              [...group.leaders].filter((id) => follows.has(id)),
+            );
+            if (delivery === 'held') {
+              held.add(group.target.workflowId);
+              break;
+            }
+          }
+        } catch (error) {
+          failed.set(group.target.workflowId, (error as Error).message);
+        }
+      }
+    });
+    await Promise.all(workers);
+
+    const done: OutboxEntry[] = [];
+    const retry: OutboxEntry[] = [];
+    const later: OutboxEntry[] = [];
+    for (const entry of entries) {
+      const targets = targetsOf.get(entry.event.id) ?? [];
+      if (targets.some((t) => failed.has(t))) retry.push(entry);
+      else if (targets.some((t) => held.has(t))) later.push(entry);
+      else done.push(entry);
+    }
+    if (done.length > 0) await this.events.completeOutbox(done.map((e) => e.event.id));
+    if (later.length > 0) {
+      // Held is not failed either; targets that already got these events ignore them the second time.
+      this.heldBack = true;
+      await this.events.postponeOutbox(
+        later.map((entry) => entry.event.id),
+        new Date(now.getTime() + HOLD_RECHECK_MS).toISOString(),
+      );
+    }
+    if (retry.length > 0) {
+      const reason = [...failed.values()][0] ?? 'delivery failed';
+      const attempts = Math.max(...retry.map((e) => e.attempts));
+      const delayMs = Math.min(60_000, 500 * 2 ** Math.min(attempts, 7));
+      this.logger.warn('event delivery to trigger workflows failed; will retry', {
+        events: retry.length,
+        retry_in_ms: delayMs,
+        error: reason,
+      });
+      await this.events.retryOutbox(
+        retry.map((e) => e.event.id),
+        new Date(now.getTime() + delayMs).toISOString(),
+        reason,
+      );
+    }
+    return due.length;
+  }
+
+  /** Returns the stored leaders of `events` by id. */
+  private async leadersOf(events: ReceivedEvent[]): Promise<Map<string, ReceivedEvent>> {
+    const ids = [...new Set(events.filter(hasLeader).map((event) => event.follows))];
+    if (ids.length === 0) return new Map();
+    return new Map((await this.events.getMany(ids)).map((event) => [event.id, event]));
+  }
+
+  private *chunkBySize(events: ReceivedEvent[]): Generator<ReceivedEvent[]> {
+    let chunk: ReceivedEvent[] = [];
+    let size = 0;
+    for (const event of events) {
+      const bytes = JSON.stringify(event).length;
+      if (chunk.length > 0 && (size + bytes > this.maxSignalBytes || chunk.length >= 500)) {
+        yield chunk;
+        chunk = [];
+        size = 0;
+      }
+      chunk.push(event);
+      size += bytes;
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+}
+
+function hasLeader(event: ReceivedEvent): event is ReceivedEvent & { follows: string } {
+  return typeof event.follows === 'string' && event.follows !== event.id;
+}

@@ -1,0 +1,169 @@
+// The one reader of the environment: every setting is parsed and validated here once, at start-up, so a wrong
+// value stops tripwire with a message naming the variable instead of failing later somewhere deep.
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDurationSeconds } from '../../core/duration';
+
+/** How the embedded Temporal dev server's SQLite file syncs its commits (services/temporal/dev-server.ts). */
+export const SQLITE_SYNCHRONOUS = ['normal', 'full'] as const;
+export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const duration = z.string().transform((value, ctx) => {
+  try {
+    return parseDurationSeconds(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** The environment variables tripwire reads, with their defaults; the README's configuration table mirrors it. */
+export const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1').describe('Address the API and webhook server listen on'),
+  PORT: port.default(4200).describe('Port of the API and webhook server'),
+  TRIPWIRE_PUBLIC_URL: z.url().optional().describe('Base URL senders use to reach tripwire (default http://HOST:PORT)'),
+  TRIPWIRE_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.data')
+    .describe('Folder for the SQLite database, the embedded Temporal database and the generated API key'),
+  TEMPORAL_ADDRESS: optionalText.describe(
+    'host:port of an existing Temporal cluster; when unset, tripwire starts the embedded dev server',
+  ),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default').describe('Temporal namespace'),
+  TEMPORAL_PORT: port.default(7233).describe('gRPC port of the embedded Temporal dev server'),
+  TEMPORAL_UI_PORT: port.default(8233).describe('Web UI port of the embedded Temporal dev server'),
+  TEMPORAL_UI_URL: z
+    .url()
+    .optional()
+    .describe('Temporal UI link printed at start (default http://HOST:TEMPORAL_UI_PORT for the embedded server)'),
+  TEMPORAL_CLI_PATH: optionalText.describe(
+    'A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds',
+  ),
+  TEMPORAL_DB_SYNCHRONOUS: z
+    .enum(SQLITE_SYNCHRONOUS)
+    .default('normal')
+    .describe(
+      "Sync of the embedded Temporal dev server's SQLite file: normal survives a killed process, full also a power cut",
+    ),
+  TEMPORAL_TASK_QUEUE: z
+    .string()
+    .min(1)
+    .default('tripwire')
+    .describe("Task queue of tripwire's own workflows (triggers, runs)"),
+  TEMPORAL_ROLLOVER_HISTORY_EVENTS: positiveInt
+    .default(2000)
+    .describe("History length at which the router has a busy automation's workflow continue as new"),
+  DATABASE_URL: optionalText.describe(
+    'postgres://… to store records in PostgreSQL; when unset, SQLite in TRIPWIRE_DATA_DIR',
+  ),
+  TRIPWIRE_API_KEY: optionalText.describe(
+    'Bearer key for /api; when unset, one is generated at first start and kept in TRIPWIRE_DATA_DIR',
+  ),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error', 'silent'])
+    .default('info')
+    .describe('debug, info, warn, error or silent'),
+  WEBHOOK_MAX_BODY_BYTES: positiveInt
+    .default(1_048_576)
+    .describe('Largest webhook request body accepted (413 above it)'),
+  EVENT_MAX_BYTES: positiveInt.default(1_500_000).describe('Largest event accepted, in bytes of JSON'),
+  EVENT_RETENTION: duration
+    .default(7 * 24 * 3600)
+    .describe('How long events are kept (seconds or ISO 8601 duration, e.g. P7D)'),
+  TEMPLATE_TIMEOUT_MS: positiveInt.default(1000).describe('Longest a template may render'),
+  TEMPLATE_MAX_OUTPUT_BYTES: positiveInt.default(1_048_576).describe('Largest output a template may render'),
+});
+
+export type EnvInput = z.input<typeof envSchema>;
+
+/** Validated, derived settings: what every process receives instead of reading process.env itself. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly publicUrl: string;
+  readonly dataDir: string;
+  readonly temporal: {
+    readonly address: string | undefined;
+    readonly namespace: string;
+    readonly port: number;
+    readonly uiPort: number;
+    readonly uiUrl: string | undefined;
+    readonly cliPath: string | undefined;
+    /** How the embedded dev server's SQLite file syncs its commits. */
+    readonly dbSynchronous: SqliteSynchronous;
+    readonly taskQueue: string;
+    /** History length at which the router has a busy automation's workflow continue as new. */
+    readonly rolloverHistoryEvents: number;
+  };
+  readonly databaseUrl: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly webhookMaxBodyBytes: number;
+  readonly eventMaxBytes: number;
+  readonly eventRetentionSeconds: number;
+  readonly templateTimeoutMs: number;
+  readonly templateMaxOutputBytes: number;
+}
+
+/** Thrown when the environment holds a value tripwire cannot use; the message names each variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Returns the frozen Config for `env` (default process.env), or throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(
+    Object.fromEntries(Object.keys(envSchema.shape).map((key) => [key, blankToUndefined(env[key])])),
+  );
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        const described = envSchema.shape[name as keyof typeof envSchema.shape]?.description;
+        return `${name}: ${issue.message}${described ? ` (${described})` : ''}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.TRIPWIRE_DATA_DIR);
+  const browsableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  return Object.freeze({
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.TRIPWIRE_PUBLIC_URL ?? `http://${browsableHost}:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir,
+    temporal: Object.freeze({
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://${browsableHost}:${e.TEMPORAL_UI_PORT}`),
+      cliPath: e.TEMPORAL_CLI_PATH,
+      dbSynchronous: e.TEMPORAL_DB_SYNCHRONOUS,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      rolloverHistoryEvents: e.TEMPORAL_ROLLOVER_HISTORY_EVENTS,
+    }),
+    databaseUrl: e.DATABASE_URL,
+    apiKey: e.TRIPWIRE_API_KEY,
+    logLevel: e.LOG_LEVEL,
+    webhookMaxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
+    eventMaxBytes: e.EVENT_MAX_BYTES,
+    eventRetentionSeconds: e.EVENT_RETENTION,
+    templateTimeoutMs: e.TEMPLATE_TIMEOUT_MS,
+    templateMaxOutputBytes: e.TEMPLATE_MAX_OUTPUT_BYTES,
+  });
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,55 @@
+// The Temporal worker of tripwire's own task queue: the automation workflows and their activities.
+import fs from 'node:fs';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createAutomationActivities } from '../activities/automations';
+import { createFlowRunActivities } from '../activities/flow-runs';
+import { installTemporalLogging } from '../services/temporal/runtime-logging';
+import type { Services } from '../services/wiring';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  /** Drains in-flight tasks and stops. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** A file created once the worker polls (the container health check reads it). */
+  readyFile?: string;
+  maxCachedWorkflows?: number;
+}
+
+/** Connects to Temporal and starts polling tripwire's task queue. */
+export async function startWorker(services: Services, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const { config } = services;
+  installTemporalLogging(services.logger);
+  const connection = await NativeConnection.connect({ address: services.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: {
+      ...createAutomationActivities({
+        pipeline: services.pipeline,
+        automations: services.automationService,
+        deployments: services.deploymentRunner,
+      }),
+      ...createFlowRunActivities(services.flowRunRecords),
+    },
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    shutdownGraceTime: '10 seconds',
+  });
+  const done = worker.run().finally(() => connection.close());
+  if (options.readyFile) fs.writeFileSync(options.readyFile, String(process.pid));
+  return {
+    worker,
+    done,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+      if (options.readyFile) fs.rmSync(options.readyFile, { force: true });
+    },
+  };
+}
