@@ -46,7 +46,7 @@ function withinFiveMinutes(a: string, b: string): boolean {
 /** Returns the activities, bound to their dependencies. */
 export function createAutomationActivities(deps: AutomationActivityDeps): AutomationActivities {
   const emit = async (event: Event): Promise<void> => {
-    await deps.pipeline.store(deps.pipeline.validate([event], false));
+    await deps.pipeline.emit([event]);
   };
 
   const activities: AutomationActivities = {
@@ -66,7 +66,7 @@ export function createAutomationActivities(deps: AutomationActivityDeps): Automa
       // The first actions start while that write is in flight (the commit was a tenth of the latency from event to
       // action) and record their outcome only once it is done. A failed write fails the batch after the actions
       // return, so that the retry records the firings; the actions it runs again carry the same idempotency keys.
-      const written = deps.pipeline.store(deps.pipeline.validate([...recorded, ...announced], true)).then(() => {});
+      const written = deps.pipeline.emit([...recorded, ...announced]).then(() => {});
       written.catch(() => {}); // awaited below, once the actions are done
       const outcomes = await Promise.all(
         batch.map(async ({ firing, actions }, index) => {

@@ -3,7 +3,7 @@
 // compared in constant time so the answer's timing says nothing about how much of a guess was right.
 import crypto from 'node:crypto';
 import type Koa from 'koa';
-import { ApiError } from './errors';
+import { TripwireError } from '../core/errors';
 
 /** Returns whether an Authorization header carries `apiKey`, as a bearer token or as a Basic password. */
 export function apiKeyMatcher(apiKey: string): (header: string) => boolean {
@@ -34,12 +34,12 @@ export function requireApiKey(apiKey: string): Koa.Middleware {
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     if (!/^(Bearer|Basic)\s+\S/i.test(header)) {
-      throw new ApiError('UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>"', undefined, {
+      throw new TripwireError('UNAUTHORIZED', 'missing API key: send "Authorization: Bearer <key>"', undefined, {
         headers: { 'WWW-Authenticate': 'Bearer realm="tripwire"' },
       });
     }
     if (!matches(header)) {
-      throw new ApiError('UNAUTHORIZED', 'wrong API key', undefined, {
+      throw new TripwireError('UNAUTHORIZED', 'wrong API key', undefined, {
         headers: { 'WWW-Authenticate': 'Bearer realm="tripwire", error="invalid_token"' },
       });
     }

@@ -2,28 +2,18 @@
 // pause/resume (PATCH enabled), delete, those related to or owned by a resource, and the state of an automation's
 // trigger as its workflow holds it.
 import Router from '@koa/router';
-import { AutomationRejected, type AutomationService } from '../services/automations/service';
+import type { AutomationService } from '../services/automations/service';
 import { automationInputSchema, automationPatchSchema } from '../core/automations/schema';
 import { automationFilterSchema, filterAutomations, relatesTo } from '../services/automations/filter';
-import { ApiError, UnavailableError } from './errors';
+import { TripwireError } from '../core/errors';
 import { parseWith, readJson, readOptionalJson } from './input';
 
 /** Returns the router of /automations (mounted under /api). */
 export function automationRoutes(service: AutomationService): Router {
   const router = new Router({ prefix: '/automations' });
   const found = <T>(value: T | undefined, id: string): T => {
-    if (value === undefined) throw new ApiError('NOT_FOUND', `Automation with id '${id}' not found.`);
+    if (value === undefined) throw new TripwireError('NOT_FOUND', `Automation with id '${id}' not found.`);
     return value;
-  };
-  const rejected = async <T>(action: () => Promise<T>): Promise<T> => {
-    try {
-      return await action();
-    } catch (error) {
-      if (error instanceof AutomationRejected) {
-        throw new ApiError('UNPROCESSABLE', error.message, [{ path: error.path, message: error.message }]);
-      }
-      throw error;
-    }
   };
 
   router.get('/', async (ctx) => {
@@ -32,7 +22,7 @@ export function automationRoutes(service: AutomationService): Router {
   });
   router.post('/', async (ctx) => {
     const input = parseWith(automationInputSchema, await readJson(ctx), 'automation');
-    ctx.body = await rejected(() => service.create(input));
+    ctx.body = await service.create(input);
     ctx.status = 201;
   });
   // Prefect's client lists with POST /filter (no body for all of them) and counts with POST /count.
@@ -51,7 +41,7 @@ export function automationRoutes(service: AutomationService): Router {
   });
   router.put('/:id', async (ctx) => {
     const input = parseWith(automationInputSchema, await readJson(ctx), 'automation');
-    ctx.body = found(await rejected(() => service.replace(ctx.params.id!, input)), ctx.params.id!);
+    ctx.body = found(await service.replace(ctx.params.id!, input), ctx.params.id!);
   });
   router.patch('/:id', async (ctx) => {
     const { enabled } = parseWith(automationPatchSchema, await readJson(ctx), 'automation');
@@ -67,13 +57,7 @@ export function automationRoutes(service: AutomationService): Router {
     ctx.status = 204;
   });
   router.get('/:id/state', async (ctx) => {
-    let result;
-    try {
-      result = await service.state(ctx.params.id!);
-    } catch (error) {
-      throw new UnavailableError('Temporal', error);
-    }
-    const { automation, workflow } = found(result, ctx.params.id!);
+    const { automation, workflow } = found(await service.state(ctx.params.id!), ctx.params.id!);
     ctx.body = {
       automation_id: automation.id,
       name: automation.name,

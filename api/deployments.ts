@@ -3,13 +3,12 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { nonNegativeDuration } from '../core/automations/action-schema';
-import { AutomationRejected } from '../services/automations/service';
 import type { FlowRunRecord } from '../db/flow-runs';
-import { type DeploymentService, ParameterValidationError } from '../services/deployments/deployment-service';
+import type { DeploymentService } from '../services/deployments/deployment-service';
 import type { FlowRunRecords } from '../services/deployments/flow-run-records';
-import { FlowRunFinishedError, type FlowRunStarter } from '../services/deployments/flow-run-starter';
+import type { FlowRunStarter } from '../services/deployments/flow-run-starter';
 import { deploymentSchema } from '../core/deployments/schema';
-import { ApiError } from './errors';
+import { TripwireError } from '../core/errors';
 import { parseWith, readJson } from './input';
 
 const runRequestSchema = z
@@ -59,24 +58,16 @@ export function deploymentRoutes(
   const router = new Router({ prefix: '/deployments' });
   const find = async (name: string) => {
     const deployment = await deployments.find(name);
-    if (!deployment) throw new ApiError('NOT_FOUND', `Deployment '${name}' not found.`);
+    if (!deployment) throw new TripwireError('NOT_FOUND', `Deployment '${name}' not found.`);
     return deployment;
   };
 
   router.post('/', async (ctx) => {
     const input = parseWith(deploymentSchema, await readJson(ctx), 'deployment');
-    try {
-      const existed = await deployments.find(input.name);
-      const { deployment, automations } = await deployments.apply(input, baseDir);
-      ctx.status = existed ? 200 : 201;
-      ctx.body = { ...deployment, automations };
-    } catch (error) {
-      if (error instanceof AutomationRejected)
-        throw new ApiError('UNPROCESSABLE', error.message, [
-          { path: `triggers.${error.path}`, message: error.message },
-        ]);
-      throw error;
-    }
+    const existed = await deployments.find(input.name);
+    const { deployment, automations } = await deployments.apply(input, baseDir);
+    ctx.status = existed ? 200 : 201;
+    ctx.body = { ...deployment, automations };
   });
   router.get('/', async (ctx) => {
     ctx.body = await deployments.list(typeof ctx.query.work_pool === 'string' ? ctx.query.work_pool : undefined);
@@ -86,32 +77,21 @@ export function deploymentRoutes(
   });
   router.delete('/:name', async (ctx) => {
     if (!(await deployments.delete(ctx.params.name!)))
-      throw new ApiError('NOT_FOUND', `Deployment '${ctx.params.name}' not found.`);
+      throw new TripwireError('NOT_FOUND', `Deployment '${ctx.params.name}' not found.`);
     ctx.status = 204;
   });
   router.post('/:name/runs', async (ctx) => {
     const deployment = await find(ctx.params.name!);
     const body = ctx.get('content-length') === '0' || !ctx.get('content-type') ? {} : await readJson(ctx);
     const request = parseWith(runRequestSchema, body, 'run request');
-    try {
-      const { run, created } = await deployments.run(deployment, {
-        parameters: request.parameters,
-        scheduleAfterSeconds: request.schedule_after,
-        idempotencyKey: request.idempotency_key,
-        createdBy: { type: 'USER', id: null, display_value: 'api' },
-      });
-      ctx.status = created ? 201 : 200;
-      ctx.body = flowRunView(run);
-    } catch (error) {
-      if (error instanceof ParameterValidationError) {
-        throw new ApiError(
-          'UNPROCESSABLE',
-          error.message,
-          error.problems.map((message) => ({ path: 'parameters', message })),
-        );
-      }
-      throw error;
-    }
+    const { run, created } = await deployments.run(deployment, {
+      parameters: request.parameters,
+      scheduleAfterSeconds: request.schedule_after,
+      idempotencyKey: request.idempotency_key,
+      createdBy: { type: 'USER', id: null, display_value: 'api' },
+    });
+    ctx.status = created ? 201 : 200;
+    ctx.body = flowRunView(run);
   });
 
   const runs = new Router({ prefix: '/flow-runs' });
@@ -123,18 +103,13 @@ export function deploymentRoutes(
   });
   runs.get('/:id', async (ctx) => {
     const run = await records.get(ctx.params.id!);
-    if (!run) throw new ApiError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
+    if (!run) throw new TripwireError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
     ctx.body = flowRunView(run);
   });
   runs.post('/:id/cancel', async (ctx) => {
-    try {
-      const run = await flowRuns.cancel(ctx.params.id!);
-      if (!run) throw new ApiError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
-      ctx.body = flowRunView(run);
-    } catch (error) {
-      if (error instanceof FlowRunFinishedError) throw new ApiError('CONFLICT', error.message);
-      throw error;
-    }
+    const run = await flowRuns.cancel(ctx.params.id!);
+    if (!run) throw new TripwireError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
+    ctx.body = flowRunView(run);
   });
   return [router, runs];
 }

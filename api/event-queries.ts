@@ -7,16 +7,9 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { z } from 'zod';
 import type { EventFilterQueries, PagePosition } from '../db/event-filter-queries';
-import {
-  COUNTABLES,
-  countRequestSchema,
-  type Countable,
-  type EventCounter,
-  eventCounter,
-  InvalidCountParameters,
-} from '../core/events/event-counts';
+import { COUNTABLES, countRequestSchema, type Countable, eventCounter } from '../core/events/event-counts';
 import { prefectEventFilterSchema } from '../core/events/prefect-filter';
-import { ApiError } from './errors';
+import { TripwireError } from '../core/errors';
 import { parseWith, readOptionalJson } from './input';
 
 /** Prefect's page size (INTERACTIVE_PAGE_SIZE) is the default; its client asks for 100, which is allowed too. */
@@ -61,7 +54,7 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
   router.get('/filter/next', async (ctx) => {
     const token = readToken(ctx.query['page-token']);
     const parsed = filterSchema.safeParse(token.filter);
-    if (!parsed.success) throw new ApiError('FORBIDDEN', 'the page token is not one this API issued');
+    if (!parsed.success) throw new TripwireError('FORBIDDEN', 'the page token is not one this API issued');
     const page = await queries.page(parsed.data, token.size, { after: token.after, skip: token.shown });
     const shown = token.shown + page.events.length;
     ctx.body = {
@@ -74,19 +67,13 @@ export function eventQueryRoutes(queries: EventFilterQueries): Router {
   router.post('/count-by/:countable', async (ctx) => {
     const countable = ctx.params.countable as Countable;
     if (!COUNTABLES.includes(countable)) {
-      throw new ApiError('UNPROCESSABLE', `countable must be one of ${COUNTABLES.join(', ')}`, [
+      throw new TripwireError('UNPROCESSABLE', `countable must be one of ${COUNTABLES.join(', ')}`, [
         { path: 'countable', message: `Input should be ${COUNTABLES.map((c) => `'${c}'`).join(', ')}` },
       ]);
     }
     const request = parseWith(countRequestSchema, await readOptionalJson(ctx), 'event count');
     const filter = parseWith(filterSchema, request.filter ?? {}, 'event filter');
-    let counter: EventCounter;
-    try {
-      counter = eventCounter(countable, filter.occurred, request.time_unit, request.time_interval, new Date());
-    } catch (error) {
-      if (error instanceof InvalidCountParameters) throw new ApiError('UNPROCESSABLE', error.message);
-      throw error;
-    }
+    const counter = eventCounter(countable, filter.occurred, request.time_unit, request.time_interval, new Date());
     for await (const event of queries.unordered(filter)) counter.add(event);
     ctx.body = counter.result();
   });
@@ -103,10 +90,10 @@ function nextPage(ctx: Koa.Context, token: Omit<PageToken, 'after'>, last: PageP
 
 function readToken(value: unknown): PageToken {
   const text: unknown = Array.isArray(value) ? value[0] : value;
-  if (typeof text !== 'string' || text === '') throw new ApiError('FORBIDDEN', 'page-token is missing');
+  if (typeof text !== 'string' || text === '') throw new TripwireError('FORBIDDEN', 'page-token is missing');
   try {
     return pageTokenSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
-    throw new ApiError('FORBIDDEN', 'the page token is not one this API issued');
+    throw new TripwireError('FORBIDDEN', 'the page token is not one this API issued');
   }
 }

@@ -11,7 +11,7 @@ import { globMatch } from '../core/events/matching';
 import { sortableTime } from '../core/events/timestamp';
 import type { ReceivedEvent } from '../core/events/schema';
 import type { EventFeed } from '../services/events/event-feed';
-import { ApiError } from './errors';
+import { TripwireError } from '../core/errors';
 
 export interface EventStreamOptions {
   /** How long a tail may be silent before it sends a comment, so proxies keep the connection open. */
@@ -161,7 +161,7 @@ function drained(stream: PassThrough): Promise<void> {
 async function resolveResume(events: EventRepository, from: string): Promise<number> {
   if (/^\d+$/.test(from)) return Number(from);
   const seq = await events.seqOf(from);
-  if (seq === undefined) throw new ApiError('BAD_REQUEST', `Last-Event-ID ${from} is not a known event`);
+  if (seq === undefined) throw new TripwireError('BAD_REQUEST', `Last-Event-ID ${from} is not a known event`);
   return seq;
 }
 

@@ -5,8 +5,8 @@ import type Koa from 'koa';
 import type { EventFilter, EventRepository } from '../db/events';
 import { normaliseTimestamp } from '../core/events/timestamp';
 import type { EventFeed } from '../services/events/event-feed';
-import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../services/events/pipeline';
-import { ApiError, UnavailableError } from './errors';
+import type { IngestPipeline } from '../services/events/pipeline';
+import { TripwireError } from '../core/errors';
 import { type EventStreamOptions, includes, streamEvents } from './events-stream';
 import { readJson } from './input';
 
@@ -29,17 +29,7 @@ export function eventRoutes(
   router.post('/', async (ctx) => {
     const body = await readJson(ctx, options.maxBodyBytes * 10);
     const batch = Array.isArray(body);
-    try {
-      await pipeline.accept(batch ? body : [body], batch);
-    } catch (error) {
-      if (error instanceof EventValidationError) {
-        throw new ApiError('UNPROCESSABLE', 'invalid event: nothing of this request was stored', error.issues);
-      }
-      if (error instanceof EventStoreUnavailableError) {
-        throw new UnavailableError('the event store', error, 'nothing was accepted, retry later');
-      }
-      throw error;
-    }
+    await pipeline.accept(batch ? body : [body], batch);
     ctx.status = 204;
   });
 
@@ -66,7 +56,7 @@ export function eventRoutes(
 
   router.get('/:id', async (ctx) => {
     const event = await events.get(ctx.params.id!);
-    if (!event) throw new ApiError('NOT_FOUND', `Event with id '${ctx.params.id}' not found.`);
+    if (!event) throw new TripwireError('NOT_FOUND', `Event with id '${ctx.params.id}' not found.`);
     ctx.body = event;
   });
 
@@ -89,7 +79,7 @@ function isoParam(name: string, value: Query[string]): string | undefined {
   const exact = normaliseTimestamp(text);
   if (exact) return exact;
   const time = Date.parse(text); // a date alone, or another spelling JavaScript reads
-  if (Number.isNaN(time)) throw new ApiError('BAD_REQUEST', `${name} must be an ISO 8601 time, got "${text}"`);
+  if (Number.isNaN(time)) throw new TripwireError('BAD_REQUEST', `${name} must be an ISO 8601 time, got "${text}"`);
   return new Date(time).toISOString();
 }
 
@@ -109,7 +99,7 @@ function parseLimit(value: Query[string]): number {
   if (value === undefined) return DEFAULT_LIMIT;
   const limit = Number(Array.isArray(value) ? value[0] : value);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new ApiError('BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+    throw new TripwireError('BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
   }
   return limit;
 }
@@ -117,7 +107,7 @@ function parseLimit(value: Query[string]): number {
 function parseCursor(value: Query[string]): number | undefined {
   if (value === undefined || value === '') return undefined;
   const seq = Number(Array.isArray(value) ? value[0] : value);
-  if (!Number.isInteger(seq) || seq < 0) throw new ApiError('BAD_REQUEST', 'cursor is not one this API returned');
+  if (!Number.isInteger(seq) || seq < 0) throw new TripwireError('BAD_REQUEST', 'cursor is not one this API returned');
   return seq;
 }
 

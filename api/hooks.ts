@@ -1,17 +1,10 @@
-// ALL /hooks/:slug — translates a Koa request into a WebhookReceiver call and its outcome into a status. No key is
-// needed: the unguessable slug is the credential (plus a signature when the webhook asks for one).
+// ALL /hooks/:slug — translates a Koa request into a WebhookReceiver call: 204 once its events are durable; a
+// refusal is the receiver's TripwireError, answered by the one error boundary. No key is needed: the unguessable
+// slug is the credential (plus a signature when the webhook asks for one).
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
 import { WEBHOOK_METHODS, type WebhookReceiver } from '../services/webhooks/receive';
-import { ApiError } from './errors';
-
-const STATUS_CODES = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  404: 'NOT_FOUND',
-  413: 'PAYLOAD_TOO_LARGE',
-  503: 'UNAVAILABLE',
-} as const;
+import { TripwireError } from '../core/errors';
 
 /** Returns the router of the webhook ingress. */
 export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Router {
@@ -19,12 +12,12 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
   router.all('/hooks/:slug', async (ctx) => {
     const method = ctx.method.toUpperCase();
     if (!(WEBHOOK_METHODS as readonly string[]).includes(method)) {
-      throw new ApiError('METHOD_NOT_ALLOWED', `webhooks accept ${WEBHOOK_METHODS.join(', ')}`, undefined, {
+      throw new TripwireError('METHOD_NOT_ALLOWED', `webhooks accept ${WEBHOOK_METHODS.join(', ')}`, undefined, {
         headers: { Allow: WEBHOOK_METHODS.join(', ') },
       });
     }
     const webhook = await receiver.find(ctx.params.slug!);
-    if (!webhook) throw new ApiError('NOT_FOUND', 'no enabled webhook at this URL');
+    if (!webhook) throw new TripwireError('NOT_FOUND', 'no enabled webhook at this URL');
 
     let rawBody: Buffer;
     try {
@@ -33,26 +26,18 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
       const type = (error as { type?: string }).type;
       if (type === 'entity.too.large') {
         ctx.req.resume();
-        const outcome = await receiver.refuse(
+        throw await receiver.refuse(
           webhook,
           { method, headers: ctx.headers, rawBody: Buffer.alloc(0) },
-          413,
+          'PAYLOAD_TOO_LARGE',
           `body is larger than the limit of ${maxBodyBytes} bytes`,
         );
-        throw new ApiError(
-          outcome.status === 204 ? 'PAYLOAD_TOO_LARGE' : STATUS_CODES[outcome.status],
-          'message' in outcome ? outcome.message : 'too large',
-        );
       }
-      throw new ApiError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
+      throw new TripwireError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
     }
 
-    const outcome = await receiver.receive(webhook, { method, headers: ctx.headers, rawBody });
-    if (outcome.status === 204) {
-      ctx.status = 204;
-      return;
-    }
-    throw new ApiError(STATUS_CODES[outcome.status], outcome.message);
+    await receiver.receive(webhook, { method, headers: ctx.headers, rawBody });
+    ctx.status = 204;
   });
   return router;
 }

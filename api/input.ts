@@ -3,7 +3,7 @@
 import type Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { z } from 'zod';
-import { ApiError, type ErrorDetail } from './errors';
+import { TripwireError, type ErrorDetail } from '../core/errors';
 
 export const MAX_API_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -20,25 +20,28 @@ export async function readOptionalJson(ctx: Koa.Context, limit = MAX_API_BODY_BY
 async function readBody(ctx: Koa.Context, limit: number, optional: boolean): Promise<unknown> {
   const type = ctx.get('content-type');
   if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `expected a JSON body (Content-Type: application/json), got ${type}`);
+    throw new TripwireError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `expected a JSON body (Content-Type: application/json), got ${type}`,
+    );
   }
   let text: string;
   try {
     text = await getRawBody(ctx.req, { limit, encoding: 'utf8', length: ctx.get('content-length') || undefined });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
+      throw new TripwireError('PAYLOAD_TOO_LARGE', `request body is larger than ${limit} bytes`);
     }
-    throw new ApiError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
+    throw new TripwireError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
   }
   if (text.trim() === '') {
     if (optional) return undefined;
-    throw new ApiError('BAD_REQUEST', 'request body is empty; expected JSON');
+    throw new TripwireError('BAD_REQUEST', 'request body is empty; expected JSON');
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ApiError('BAD_REQUEST', `request body is not valid JSON: ${(error as Error).message}`);
+    throw new TripwireError('BAD_REQUEST', `request body is not valid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -46,7 +49,7 @@ async function readBody(ctx: Koa.Context, limit: number, optional: boolean): Pro
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what = 'request'): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ApiError('UNPROCESSABLE', `invalid ${what}`, zodDetails(result.error));
+  throw new TripwireError('UNPROCESSABLE', `invalid ${what}`, zodDetails(result.error));
 }
 
 /** Returns one `{path, message}` per zod issue, with paths such as `trigger.triggers[1].within`. */

@@ -2,13 +2,15 @@
 // Temporal cluster at TEMPORAL_ADDRESS. The worker runs as its own process (worker/main.ts).
 import { buildApp, buildUpgrade, listen } from './server';
 import { loadConfigOrExit, onShutdownSignal } from '../services/config/process';
-import { openServices } from '../services/wiring';
+import { openCoreServices } from '../services/wiring';
+import { withApiParts } from './wiring';
 import { ensureSearchAttributes } from '../services/temporal/connect';
+import { temporalAddress } from '../services/config/env';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
-  const services = await openServices(config, logger, address);
+  const address = temporalAddress(config.temporal);
+  const services = withApiParts(await openCoreServices(config, logger, address));
   await services.registry.start();
   services.router.start();
   services.retention.start();
@@ -28,7 +30,6 @@ async function main(): Promise<void> {
     logger.info('generated an API key; it is stored in the data folder', { dir: config.dataDir });
   onShutdownSignal(logger, async () => {
     await http.close();
-    services.automationService.stop();
     await services.close();
   });
 }

@@ -10,10 +10,10 @@ import { eventRoutes } from './events';
 import { healthRoutes } from './health';
 import { hookRoutes } from './hooks';
 import { webhookRoutes } from './webhooks';
-import type { Services } from '../services/wiring';
+import type { ApiServices } from './wiring';
 
 /** Returns the Koa app serving `services`. */
-export function buildApp(services: Services): Koa {
+export function buildApp(services: ApiServices): Koa {
   const { config } = services;
   return createApp({
     apiKey: services.apiKey.key,
@@ -36,7 +36,7 @@ export function buildApp(services: Services): Koa {
 }
 
 /** Returns the handler of WebSocket upgrades: Prefect's event streams, /api/events/in and /api/events/out. */
-export function buildUpgrade(services: Services): UpgradeHandler {
+export function buildUpgrade(services: ApiServices): UpgradeHandler {
   return eventsSocket({
     apiKey: services.apiKey.key,
     pipeline: services.pipeline,

@@ -1,15 +1,15 @@
-// /api/webhooks — management of webhooks. Template syntax errors are 422s that say where; nothing is saved then.
+// /api/webhooks — management of webhooks. Template syntax errors are 422s that say where (the service throws them);
+// nothing is saved then.
 import Router from '@koa/router';
-import { TemplateError } from '../templates/render';
 import { createWebhookSchema, patchWebhookSchema, replaceWebhookSchema } from '../services/webhooks/schema';
 import type { WebhookService } from '../services/webhooks/service';
-import { ApiError } from './errors';
+import { TripwireError } from '../core/errors';
 import { parseWith, readJson } from './input';
 
 /** Returns the router of /webhooks (mounted under /api). */
 export function webhookRoutes(service: WebhookService): Router {
   const router = new Router({ prefix: '/webhooks' });
-  const notFound = (id: string) => new ApiError('NOT_FOUND', `Webhook with id '${id}' not found.`);
+  const notFound = (id: string) => new TripwireError('NOT_FOUND', `Webhook with id '${id}' not found.`);
   const found = <T>(value: T | undefined, id: string): T => {
     if (value === undefined) throw notFound(id);
     return value;
@@ -20,7 +20,7 @@ export function webhookRoutes(service: WebhookService): Router {
   });
   router.post('/', async (ctx) => {
     const input = parseWith(createWebhookSchema, await readJson(ctx), 'webhook');
-    ctx.body = await templateChecked(() => service.create(input));
+    ctx.body = await service.create(input);
     ctx.status = 201;
   });
   router.get('/:id', async (ctx) => {
@@ -28,11 +28,11 @@ export function webhookRoutes(service: WebhookService): Router {
   });
   router.put('/:id', async (ctx) => {
     const input = parseWith(replaceWebhookSchema, await readJson(ctx), 'webhook');
-    ctx.body = found(await templateChecked(() => service.update(ctx.params.id!, input, true)), ctx.params.id!);
+    ctx.body = found(await service.update(ctx.params.id!, input, true), ctx.params.id!);
   });
   router.patch('/:id', async (ctx) => {
     const input = parseWith(patchWebhookSchema, await readJson(ctx), 'webhook');
-    ctx.body = found(await templateChecked(() => service.update(ctx.params.id!, input)), ctx.params.id!);
+    ctx.body = found(await service.update(ctx.params.id!, input), ctx.params.id!);
   });
   router.post('/:id/rotate', async (ctx) => {
     ctx.body = found(await service.rotate(ctx.params.id!), ctx.params.id!);
@@ -42,18 +42,4 @@ export function webhookRoutes(service: WebhookService): Router {
     ctx.status = 204;
   });
   return router;
-}
-
-async function templateChecked<T>(action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (error instanceof TemplateError) {
-      const where = error.line !== undefined ? ` at line ${error.line}, column ${error.column ?? 0}` : '';
-      throw new ApiError('UNPROCESSABLE', `invalid template${where}: ${error.message}`, [
-        { path: 'template', message: `${error.message}${where}` },
-      ]);
-    }
-    throw error;
-  }
 }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { loadConfig } from '../services/config/env';
 import { createLogger, type LogLevel } from '../services/logging/logger';
-import { openServices, type Services } from '../services/wiring';
+import { type ApiServices, withApiParts } from '../api/wiring';
+import { openCoreServices } from '../services/wiring';
+import { withWorkerParts, type WorkerParts } from '../worker/wiring';
 
 export interface LoadResult {
   rps: number;
@@ -48,7 +50,7 @@ export async function load(
 /** Opens tripwire's services on a fresh SQLite database in a temporary folder. */
 export async function benchServices(
   temporalAddress = '127.0.0.1:1',
-): Promise<{ services: Services; cleanup(): Promise<void> }> {
+): Promise<{ services: ApiServices & WorkerParts; cleanup(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-'));
   // BENCH_LOG_LEVEL=warn shows what went wrong during a slow run (retried deliveries, failed workflow tasks).
   const level = process.env.BENCH_LOG_LEVEL ?? 'error';
@@ -60,7 +62,9 @@ export async function benchServices(
     LOG_LEVEL: level,
     TEMPORAL_TASK_QUEUE: `bench-${path.basename(dataDir)}`,
   });
-  const services = await openServices(config, createLogger(level as LogLevel), temporalAddress);
+  const services = withWorkerParts(
+    withApiParts(await openCoreServices(config, createLogger(level as LogLevel), temporalAddress)),
+  );
   return {
     services,
     cleanup: async () => {

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createApiClient, type ApiClient } from './api-client';
+import { temporalTarget } from '../services/config/env';
 
 export {
   DeploymentCompoundTrigger,
@@ -34,7 +35,7 @@ export interface DeployOptions {
 }
 
 export interface ServeOptions extends DeployOptions {
-  /** Temporal address for the worker; default TEMPORAL_ADDRESS or 127.0.0.1:7233. */
+  /** Temporal address for the worker; default TEMPORAL_ADDRESS, else 127.0.0.1:TEMPORAL_PORT (7233). */
   temporalAddress?: string;
   namespace?: string;
 }
@@ -77,12 +78,11 @@ export async function serve(flow: Flow, options: ServeOptions): Promise<Served> 
   const entrypoint = options.entrypoint ?? `${callerFile()}:${flow.name}`;
   const pool = options.work_pool ?? `serve/${options.name}`;
   const deployment = await deploy(flow, { ...options, entrypoint, work_pool: pool });
-  const connection = await NativeConnection.connect({
-    address: options.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-  });
+  const target = temporalTarget();
+  const connection = await NativeConnection.connect({ address: options.temporalAddress ?? target.address });
   const worker = await Worker.create({
     connection,
-    namespace: options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+    namespace: options.namespace ?? target.namespace,
     taskQueue: pool,
     workflowsPath: entrypoint.slice(0, entrypoint.lastIndexOf(':')),
   });

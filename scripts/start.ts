@@ -6,7 +6,9 @@ import { API_KEY_FILE } from '../services/config/api-key';
 import { buildApp, buildUpgrade, listen } from '../api/server';
 import { onShutdownSignal, loadConfigOrExit } from '../services/config/process';
 import { projectRoot } from '../services/config/project-root';
-import { openServices } from '../services/wiring';
+import { withApiParts } from '../api/wiring';
+import { openCoreServices } from '../services/wiring';
+import { withWorkerParts } from '../worker/wiring';
 import { startWorker } from '../worker/tripwire-worker';
 import { defaultCliPath, type DevServer, startDevServer } from '../services/temporal/dev-server';
 import { PoolWorker } from '../worker/pool-worker';
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
 
   let services, worker, http, pool;
   try {
-    services = await openServices(config, logger, temporalAddress);
+    services = withWorkerParts(withApiParts(await openCoreServices(config, logger, temporalAddress)));
     await services.registry.start();
     worker = await startWorker(services);
     services.router.start();
@@ -88,7 +90,6 @@ async function main(): Promise<void> {
     await running.http.close();
     await running.pool.stop();
     await running.worker.stop();
-    running.services.automationService.stop();
     await running.services.close();
     await devServer?.stop();
     // Like the banner, this line is for the person at the terminal, whatever LOG_LEVEL says.

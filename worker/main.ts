@@ -1,15 +1,17 @@
 // Entry of the worker process (docker-compose's `worker`): polls tripwire's task queue on the Temporal cluster at
 // TEMPORAL_ADDRESS, retrying the connection until the cluster answers.
 import { loadConfigOrExit, onShutdownSignal } from '../services/config/process';
-import { openServices } from '../services/wiring';
+import { openCoreServices } from '../services/wiring';
+import { withWorkerParts } from './wiring';
 import { startWorker } from './tripwire-worker';
 import { waitForTemporal } from '../services/temporal/connect';
+import { temporalAddress } from '../services/config/env';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const address = temporalAddress(config.temporal);
   await waitForTemporal(address, config.temporal.namespace, 10 * 60 * 1000);
-  const services = await openServices(config, logger, address);
+  const services = withWorkerParts(await openCoreServices(config, logger, address));
   await services.registry.start();
   const worker = await startWorker(services, { readyFile: '/tmp/tripwire-worker-ready' });
   logger.info('worker polling', { task_queue: config.temporal.taskQueue, temporal: address });

@@ -4,7 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAutomationActivities } from '../activities/automations';
 import { createFlowRunActivities } from '../activities/flow-runs';
 import { installTemporalLogging } from '../services/temporal/runtime-logging';
-import type { Services } from '../services/wiring';
+import type { WorkerServices } from './wiring';
 
 export interface RunningWorker {
   worker: Worker;
@@ -21,7 +21,7 @@ export interface WorkerOptions {
 }
 
 /** Connects to Temporal and starts polling tripwire's task queue. */
-export async function startWorker(services: Services, options: WorkerOptions = {}): Promise<RunningWorker> {
+export async function startWorker(services: WorkerServices, options: WorkerOptions = {}): Promise<RunningWorker> {
   const { config } = services;
   installTemporalLogging(services.logger);
   const connection = await NativeConnection.connect({ address: services.temporal.address });

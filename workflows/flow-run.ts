@@ -13,6 +13,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { FlowRunActivities } from './activity-contracts';
+import { flowWorkflowId } from './ids';
 import type { FlowRunWorkflowInput } from './messages';
 
 const { setFlowRunState } = proxyActivities<FlowRunActivities>({
@@ -44,7 +45,7 @@ export async function flowRunWorkflow(input: FlowRunWorkflowInput): Promise<void
   try {
     const child = await startChild(input.flowName, {
       taskQueue: input.workPool,
-      workflowId: `flow/${flowRunId}`,
+      workflowId: flowWorkflowId(flowRunId),
       args: [input.parameters],
     });
     await record('RUNNING', 'Running');

@@ -20,3 +20,8 @@ export function automationWorkflowId(name: string, automationId: string): string
 export function flowRunWorkflowId(deploymentName: string, flowRunId: string): string {
   return `run/${slugify(deploymentName)}/${flowRunId}`;
 }
+
+/** `flow/<flow run id>`: the flow's own workflow, started by its flow-run workflow on the work pool's queue. */
+export function flowWorkflowId(flowRunId: string): string {
+  return `flow/${flowRunId}`;
+}

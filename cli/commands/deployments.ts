@@ -8,6 +8,7 @@ import { createLogger } from '../../services/logging/logger';
 import { projectRoot } from '../../services/config/project-root';
 import type { ApiClient } from '../../client/api-client';
 import { outputFormat, print, report } from './output';
+import { temporalTarget } from '../../services/config/env';
 
 interface Deployment {
   id: string;
@@ -208,8 +209,7 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
       const worker = new PoolWorker(
         { list: (pool) => api.request<Deployment[]>('GET', `/api/deployments?work_pool=${encodeURIComponent(pool)}`) },
         {
-          address: process.env.TEMPORAL_ADDRESS || `127.0.0.1:${process.env.TEMPORAL_PORT ?? '7233'}`,
-          namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+          ...temporalTarget(),
           pool: options.pool,
           nodeModules: path.join(projectRoot(), 'node_modules'),
         },

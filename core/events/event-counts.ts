@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ReceivedEvent } from './schema';
 import { sortableTime } from './timestamp';
+import { TripwireError } from '../errors';
 
 export const COUNTABLES = ['day', 'time', 'event', 'resource'] as const;
 export type Countable = (typeof COUNTABLES)[number];
@@ -35,7 +36,12 @@ export interface EventCount {
 }
 
 /** Thrown for bucket sizes Prefect refuses (its InvalidEventCountParameters, a 422). */
-export class InvalidCountParameters extends Error {}
+export class InvalidCountParameters extends TripwireError {
+  constructor(message: string) {
+    super('UNPROCESSABLE', message);
+    this.name = 'InvalidCountParameters';
+  }
+}
 
 /** Counts events one at a time, so a count never holds the events themselves. */
 export interface EventCounter {

@@ -17,14 +17,15 @@ import { validateParameterTemplates } from '../actions/run-parameters';
 import { type AutomationRegistry, toSnapshot } from './registry';
 import type { AutomationInput } from '../../core/automations/schema';
 import { resourceIdFor } from '../../core/resources';
+import { TripwireError } from '../../core/errors';
 
 /** Thrown when an automation is valid JSON but cannot be accepted; `path` names the field. */
-export class AutomationRejected extends Error {
+export class AutomationRejected extends TripwireError {
   constructor(
     readonly path: string,
     message: string,
   ) {
-    super(message);
+    super('UNPROCESSABLE', message, [{ path, message }]);
     this.name = 'AutomationRejected';
   }
 }
@@ -225,7 +226,7 @@ export class AutomationService {
       payload: { automation },
       follows: null,
     };
-    await this.pipeline.store(this.pipeline.validate([event], false));
+    await this.pipeline.emit([event]);
   }
 }
 

@@ -167,3 +167,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function blankToUndefined(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
+
+/** The Temporal cluster a process talks to: TEMPORAL_ADDRESS, else the embedded dev server on loopback. */
+export function temporalAddress(temporal: Pick<Config['temporal'], 'address' | 'port'>): string {
+  return temporal.address ?? `127.0.0.1:${temporal.port}`;
+}
+
+/**
+ * Where a process that loads no full Config (the CLI's pool worker, the TypeScript client's serve()) finds Temporal:
+ * the same variables and defaults as loadConfig, read here so that nothing else reads the environment.
+ */
+export function temporalTarget(env: Record<string, string | undefined> = process.env): {
+  address: string;
+  namespace: string;
+} {
+  const schema = envSchema.pick({ TEMPORAL_ADDRESS: true, TEMPORAL_PORT: true, TEMPORAL_NAMESPACE: true });
+  const e = schema.parse({
+    TEMPORAL_ADDRESS: blankToUndefined(env.TEMPORAL_ADDRESS),
+    TEMPORAL_PORT: blankToUndefined(env.TEMPORAL_PORT),
+    TEMPORAL_NAMESPACE: blankToUndefined(env.TEMPORAL_NAMESPACE),
+  });
+  return {
+    address: temporalAddress({ address: e.TEMPORAL_ADDRESS, port: e.TEMPORAL_PORT }),
+    namespace: e.TEMPORAL_NAMESPACE,
+  };
+}

@@ -10,11 +10,16 @@ import { deploymentTriggersToAutomations } from '../../core/deployments/automati
 import type { DeploymentInput } from '../../core/deployments/schema';
 import type { FlowRunStarter } from './flow-run-starter';
 import { resourceIdFor } from '../../core/resources';
+import { TripwireError } from '../../core/errors';
 
 /** Thrown when run parameters do not satisfy the deployment's parameter schema. */
-export class ParameterValidationError extends Error {
+export class ParameterValidationError extends TripwireError {
   constructor(readonly problems: string[]) {
-    super(`parameters do not match the deployment's parameter schema: ${problems.join('; ')}`);
+    super(
+      'UNPROCESSABLE',
+      `parameters do not match the deployment's parameter schema: ${problems.join('; ')}`,
+      problems.map((message) => ({ path: 'parameters', message })),
+    );
     this.name = 'ParameterValidationError';
   }
 }
@@ -51,11 +56,17 @@ export class DeploymentService {
             const parsed = automationInputSchema.safeParse(raw);
             if (!parsed.success) {
               const issue = parsed.error.issues[0]!;
-              throw new AutomationRejected(`[${index}].${issue.path.join('.')}`, issue.message);
+              throw new AutomationRejected(`triggers[${index}].${issue.path.join('.')}`, issue.message);
             }
             return parsed.data;
           });
-    for (const automation of inputs ?? []) this.automations.validate(automation);
+    (inputs ?? []).forEach((automation, index) => {
+      try {
+        this.automations.validate(automation);
+      } catch (error) {
+        throw error instanceof TripwireError ? error.within(`triggers[${index}]`) : error;
+      }
+    });
     const deployment = await this.repository.upsert({
       id,
       name: input.name,

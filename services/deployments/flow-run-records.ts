@@ -111,6 +111,6 @@ export class FlowRunRecords {
   ): Promise<void> {
     const deployment = run.deployment_id ? await this.deployments.get(run.deployment_id) : undefined;
     const event = flowRunStateEvent(run, state, previous, deployment);
-    await this.pipeline.store(this.pipeline.validate([event], false));
+    await this.pipeline.emit([event]);
   }
 }

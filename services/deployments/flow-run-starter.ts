@@ -10,11 +10,12 @@ import { isTemporalOutage } from '../temporal/outage';
 import type { flowRunWorkflow } from '../../workflows/flow-run';
 import { deploymentNameKey, flowRunIdKey } from '../../workflows/search-attributes';
 import type { CreateFlowRunInput, FlowRunRecords } from './flow-run-records';
+import { TripwireError } from '../../core/errors';
 
 /** Thrown when a run cannot be cancelled because it already ended. */
-export class FlowRunFinishedError extends Error {
+export class FlowRunFinishedError extends TripwireError {
   constructor(readonly run: FlowRunRecord) {
-    super(`flow run ${run.id} is already ${run.state.name}`);
+    super('CONFLICT', `flow run ${run.id} is already ${run.state.name}`);
     this.name = 'FlowRunFinishedError';
   }
 }

@@ -1,12 +1,14 @@
-// The `run-deployment` and `cancel-flow-run` actions: render the parameters from the firing, overlay the
-// deployment's defaults, check them against its schema, and create the flow run under the firing's idempotency key.
-import { ParameterError, renderRunParameters, validateAgainstSchema } from '../actions/run-parameters';
+// The `run-deployment` and `cancel-flow-run` actions: render the parameters from the firing, then run the deployment
+// through DeploymentService.run (the one place defaults are overlaid and the parameter schema checked) under the
+// firing's idempotency key, so a retried action never starts a second run.
+import { ParameterError, renderRunParameters } from '../actions/run-parameters';
 import { ActionFailed, type ActionResult } from '../actions/outcome';
 import type { DeploymentRunner, RunDeploymentRequest } from '../actions/executor';
 import type { DeploymentRecord } from '../../db/deployments';
+import type { FlowRunRecord } from '../../db/flow-runs';
 import type { ReceivedEvent } from '../../core/events/schema';
 import { renderTemplate } from '../../templates/render';
-import type { DeploymentService } from './deployment-service';
+import { type DeploymentService, ParameterValidationError } from './deployment-service';
 import type { FlowRunRecords } from './flow-run-records';
 import { FlowRunFinishedError, type FlowRunStarter } from './flow-run-starter';
 import { idFromResource, RESOURCE_ID_LABEL, resourceIdFor, uuidFromResource } from '../../core/resources';
@@ -48,22 +50,24 @@ export class ActionDeploymentRunner implements DeploymentRunner {
       }
       throw error;
     }
-    const parameters = { ...deployment.parameters, ...rendered };
-    const problems = deployment.parameter_schema ? validateAgainstSchema(parameters, deployment.parameter_schema) : [];
-    if (problems.length > 0) {
+    let started: { run: FlowRunRecord; created: boolean };
+    try {
+      started = await this.deployments.run(deployment, {
+        parameters: rendered,
+        scheduleAfterSeconds: action.schedule_after,
+        idempotencyKey,
+        createdBy: { type: 'AUTOMATION', id: automation.id, display_value: automation.name },
+      });
+    } catch (error) {
+      if (!(error instanceof ParameterValidationError)) throw error;
+      // Prefect's action reports a schema mismatch as the 409 its own API call answered.
       throw new ActionFailed(
-        `Validation error occurred for 'run-deployment' - ${problems.join('; ')}`,
-        { validation_error: problems.join('; '), status_code: 409 },
+        `Validation error occurred for 'run-deployment' - ${error.problems.join('; ')}`,
+        { validation_error: error.problems.join('; '), status_code: 409 },
         [target],
       );
     }
-    const { run, created } = await this.flowRuns.create({
-      deployment,
-      parameters,
-      scheduleAfterSeconds: action.schedule_after,
-      idempotencyKey,
-      createdBy: { type: 'AUTOMATION', id: automation.id, display_value: automation.name },
-    });
+    const { run, created } = started;
     return {
       related: [
         target,

@@ -12,18 +12,18 @@ import {
   makeEventSchemas,
   type ReceivedEvent,
 } from '../../core/events/schema';
+import { TripwireError, UnavailableError } from '../../core/errors';
 
 export interface IngestDeps {
   events: EventRepository;
   limits: EventLimits;
   /** True when some enabled automation may care about `event`; only those events enter the outbox. */
   mayRoute(event: ReceivedEvent): boolean;
-  /** Called after events were stored with outbox rows, so the router drains now instead of at its next poll. */
-  onRouted(): void;
-  /** Called after any events were stored, for live subscribers. */
-  onStored?(): void;
   now?: () => Date;
 }
+
+/** One of tripwire's own events (audit, automation, flow-run and webhook-failure events); an id is made if absent. */
+export type OwnEvent = Omit<Event, 'id'> & { id?: string };
 
 export interface ValidationIssue {
   path: string;
@@ -31,17 +31,17 @@ export interface ValidationIssue {
 }
 
 /** Thrown when an event (or any event of a batch) is invalid; nothing of the batch was stored. */
-export class EventValidationError extends Error {
+export class EventValidationError extends TripwireError {
   constructor(readonly issues: ValidationIssue[]) {
-    super(`invalid event: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
+    super('UNPROCESSABLE', 'invalid event: nothing of this request was stored', issues);
     this.name = 'EventValidationError';
   }
 }
 
 /** Thrown when the event store could not take the events; nothing was accepted. */
-export class EventStoreUnavailableError extends Error {
+export class EventStoreUnavailableError extends UnavailableError {
   constructor(cause: unknown) {
-    super(`the event store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super('the event store', cause, 'nothing was accepted, retry later');
     this.name = 'EventStoreUnavailableError';
   }
 }
@@ -67,6 +67,8 @@ export class IngestPipeline {
   private readonly schemas;
   private readonly now: () => Date;
   private readonly writer: GroupCommit;
+  private readonly routedListeners: (() => void)[] = [];
+  private readonly storedListeners: (() => void)[] = [];
 
   constructor(private readonly deps: IngestDeps) {
     this.schemas = makeEventSchemas(deps.limits);
@@ -104,6 +106,24 @@ export class IngestPipeline {
     return events;
   }
 
+  /** Calls `listener` after events were stored with outbox rows, so the router drains now, not at its next poll. */
+  whenRouted(listener: () => void): void {
+    this.routedListeners.push(listener);
+  }
+
+  /** Calls `listener` after any events were stored, for live subscribers. */
+  whenStored(listener: () => void): void {
+    this.storedListeners.push(listener);
+  }
+
+  /**
+   * Stores tripwire's own events as one unit. They are validated like a sender's, so an event built wrong fails
+   * here (EventValidationError) rather than in a consumer; resolves once they are durable.
+   */
+  async emit(events: OwnEvent[]): Promise<ReceivedEvent[]> {
+    return this.store(this.validate(events, events.length > 1));
+  }
+
   /** Validates and stores `inputs` as one unit; resolves once they are durable. */
   async accept(inputs: unknown[], batch = true): Promise<ReceivedEvent[]> {
     return this.store(this.validate(inputs, batch));
@@ -119,8 +139,8 @@ export class IngestPipeline {
     } catch (error) {
       throw new EventStoreUnavailableError(error);
     }
-    if (route.size > 0) this.deps.onRouted();
-    this.deps.onStored?.();
+    if (route.size > 0) for (const listener of this.routedListeners) listener();
+    for (const listener of this.storedListeners) listener();
     return stamped;
   }
 }

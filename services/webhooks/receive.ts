@@ -3,12 +3,18 @@
 // an operator sees in the feed why a sender was refused.
 import type { WebhookRecord, WebhookRepository } from '../../db/webhooks';
 import type { Event } from '../../core/events/schema';
-import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../events/pipeline';
+import {
+  EventStoreUnavailableError,
+  EventValidationError,
+  type IngestPipeline,
+  type OwnEvent,
+} from '../events/pipeline';
 import type { Logger } from '../logging/logger';
 import { caseInsensitiveHeaders } from '../../templates/headers';
 import { renderTemplate, TemplateError } from '../../templates/render';
 import { BodyParseError, parseBody } from './body';
 import { SignatureError, verifySignature } from './verify';
+import { ERROR_STATUS, TripwireError } from '../../core/errors';
 
 export const WEBHOOK_METHODS = ['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH'] as const;
 
@@ -18,9 +24,10 @@ export interface IncomingRequest {
   rawBody: Buffer;
 }
 
-/** What the HTTP adapter answers: 204 alone means every produced event is durable. */
-export type ReceiveOutcome =
-  { status: 204; events: Event[] } | { status: 400 | 401 | 404 | 413 | 503; message: string };
+/** The refusals a sender can be answered with once its webhook is known. */
+export type RefusalCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'PAYLOAD_TOO_LARGE';
+
+const STORE_UNAVAILABLE = 'tripwire cannot store events right now; nothing was accepted, retry later';
 
 export interface ReceiverOptions {
   templateTimeoutMs: number;
@@ -47,15 +54,19 @@ export class WebhookReceiver {
     return webhook?.enabled ? webhook : undefined;
   }
 
-  /** Processes one request for `webhook`. Never throws for bad input; rejects only on unexpected bugs. */
-  async receive(webhook: WebhookRecord, request: IncomingRequest): Promise<ReceiveOutcome> {
+  /**
+   * Processes one request for `webhook`; resolves with the events once every one is durable. A refusal of the
+   * sender's input is thrown as a TripwireError (BAD_REQUEST, UNAUTHORIZED; UNAVAILABLE when nothing can be stored),
+   * after its failure event is recorded; anything else thrown is a bug.
+   */
+  async receive(webhook: WebhookRecord, request: IncomingRequest): Promise<Event[]> {
     const header = (name: string) => firstHeader(request.headers, name);
     if (webhook.verification) {
       try {
         verifySignature(webhook.verification, header, request.rawBody);
       } catch (error) {
         if (!(error instanceof SignatureError)) throw error;
-        return this.refuse(webhook, request, 401, `signature verification failed: ${error.message}`);
+        throw await this.refuse(webhook, request, 'UNAUTHORIZED', `signature verification failed: ${error.message}`);
       }
     }
 
@@ -64,7 +75,7 @@ export class WebhookReceiver {
       body = parseBody(request.rawBody, header('content-type'));
     } catch (error) {
       if (!(error instanceof BodyParseError)) throw error;
-      return this.refuse(webhook, request, 400, error.message);
+      throw await this.refuse(webhook, request, 'BAD_REQUEST', error.message);
     }
 
     const headers = templateHeaders(request.headers);
@@ -77,27 +88,32 @@ export class WebhookReceiver {
       );
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
-      return this.refuse(webhook, request, 400, `the webhook's template failed to render: ${error.message}`);
+      throw await this.refuse(
+        webhook,
+        request,
+        'BAD_REQUEST',
+        `the webhook's template failed to render: ${error.message}`,
+      );
     }
 
     let output: unknown;
     try {
       output = JSON.parse(rendered);
     } catch (error) {
-      return this.refuse(
+      throw await this.refuse(
         webhook,
         request,
-        400,
+        'BAD_REQUEST',
         `the template did not render JSON: ${(error as Error).message}`,
         rendered,
       );
     }
     const candidates = Array.isArray(output) ? output : [output];
     if (candidates.length === 0 || candidates.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
-      return this.refuse(
+      throw await this.refuse(
         webhook,
         request,
-        400,
+        'BAD_REQUEST',
         'the template must render a JSON object (or an array of objects)',
         rendered,
       );
@@ -110,35 +126,35 @@ export class WebhookReceiver {
     try {
       const events = this.pipeline.validate(completed, completed.length > 1);
       await this.pipeline.store(events);
-      return { status: 204, events };
+      return events;
     } catch (error) {
       if (error instanceof EventValidationError) {
-        return this.refuse(
+        throw await this.refuse(
           webhook,
           request,
-          400,
+          'BAD_REQUEST',
           `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
           rendered,
         );
       }
       if (error instanceof EventStoreUnavailableError) {
         this.logger.error('webhook event not stored', { webhook: webhook.id, error: error.message });
-        return { status: 503, message: 'tripwire cannot store events right now; nothing was accepted, retry later' };
+        throw new TripwireError('UNAVAILABLE', STORE_UNAVAILABLE, undefined, { cause: error });
       }
       throw error;
     }
   }
 
-  /** Records a refusal as a failure event and returns the outcome to answer with. */
+  /** Records a refusal as a failure event and returns the error to answer with. */
   async refuse(
     webhook: WebhookRecord,
     request: IncomingRequest,
-    status: 400 | 401 | 413,
+    code: RefusalCode,
     reason: string,
     rendered?: string,
-  ): Promise<ReceiveOutcome> {
-    const failure: Event = {
-      id: '',
+  ): Promise<TripwireError> {
+    const status = ERROR_STATUS[code];
+    const failure: OwnEvent = {
       occurred: new Date().toISOString(),
       event: 'prefect-cloud.webhook.failed',
       resource: { 'prefect.resource.id': webhookResourceId(webhook.id), 'prefect.resource.name': webhook.name },
@@ -154,16 +170,15 @@ export class WebhookReceiver {
       follows: null,
     };
     try {
-      const [valid] = this.pipeline.validate([{ ...failure, id: undefined }], false);
-      await this.pipeline.store([valid!]);
+      await this.pipeline.emit([failure]);
     } catch (error) {
       if (error instanceof EventStoreUnavailableError) {
-        return { status: 503, message: 'tripwire cannot store events right now; nothing was accepted, retry later' };
+        return new TripwireError('UNAVAILABLE', STORE_UNAVAILABLE, undefined, { cause: error });
       }
       // A failure event too large to store must not hide the refusal itself.
       this.logger.warn('webhook failure event not stored', { webhook: webhook.id, error: (error as Error).message });
     }
-    return { status, message: reason };
+    return new TripwireError(code, reason);
   }
 }
 

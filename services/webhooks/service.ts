@@ -2,11 +2,11 @@
 // change is recorded as an audit event. Secrets leave tripwire only in the response that created them.
 import crypto from 'node:crypto';
 import type { WebhookRecord, WebhookRepository, WebhookVerification } from '../../db/webhooks';
-import type { Event } from '../../core/events/schema';
-import type { IngestPipeline } from '../events/pipeline';
-import { validateTemplate } from '../../templates/render';
+import type { IngestPipeline, OwnEvent } from '../events/pipeline';
+import { TemplateError, validateTemplate } from '../../templates/render';
 import { webhookResourceId } from './receive';
 import type { CreateWebhookInput, PatchWebhookInput, VerificationInput } from './schema';
+import { TripwireError } from '../../core/errors';
 
 /** A webhook as the API shows it: its URL, and its verification without the secret. */
 export interface WebhookView extends Omit<WebhookRecord, 'verification'> {
@@ -19,7 +19,7 @@ export function newSlug(): string {
   return crypto.randomBytes(16).toString('base64url');
 }
 
-/** Creates, changes and removes webhooks. Template errors surface as templates/render's TemplateError. */
+/** Creates, changes and removes webhooks. A template that does not compile is refused with UNPROCESSABLE. */
 export class WebhookService {
   constructor(
     private readonly repository: WebhookRepository,
@@ -38,7 +38,7 @@ export class WebhookService {
 
   /** Creates a webhook; the returned view carries the verification secret, the only time it is shown. */
   async create(input: CreateWebhookInput): Promise<WebhookView> {
-    validateTemplate(input.template);
+    checkTemplate(input.template);
     const now = new Date().toISOString();
     const record: WebhookRecord = {
       id: crypto.randomUUID(),
@@ -58,7 +58,7 @@ export class WebhookService {
 
   /** Applies `changes` (a PATCH, or a PUT's full set); returns undefined when `id` is unknown. */
   async update(id: string, changes: PatchWebhookInput, replace = false): Promise<WebhookView | undefined> {
-    if (changes.template !== undefined) validateTemplate(changes.template);
+    if (changes.template !== undefined) checkTemplate(changes.template);
     const existing = await this.repository.get(id);
     if (!existing) return undefined;
     const verification =
@@ -112,8 +112,7 @@ export class WebhookService {
   }
 
   private async audit(action: 'created' | 'updated' | 'deleted', webhook: WebhookRecord): Promise<void> {
-    const event: Event = {
-      id: '',
+    const event: OwnEvent = {
       occurred: new Date().toISOString(),
       event: `tripwire.webhook.${action}`,
       resource: { 'prefect.resource.id': webhookResourceId(webhook.id), 'prefect.resource.name': webhook.name },
@@ -121,8 +120,7 @@ export class WebhookService {
       payload: { webhook: this.view(webhook) },
       follows: null,
     };
-    const [valid] = this.pipeline.validate([{ ...event, id: undefined }], false);
-    await this.pipeline.store([valid!]);
+    await this.pipeline.emit([event]);
   }
 }
 
@@ -137,4 +135,20 @@ function withSecret(input: VerificationInput, existing?: WebhookVerification | n
     ...(input.header ? { header: input.header } : {}),
     ...(input.tolerance_seconds ? { tolerance_seconds: input.tolerance_seconds } : {}),
   };
+}
+
+/** Throws UNPROCESSABLE, naming the line and column, when `template` does not compile. */
+function checkTemplate(template: string): void {
+  try {
+    validateTemplate(template);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    const where = error.line !== undefined ? ` at line ${error.line}, column ${error.column ?? 0}` : '';
+    throw new TripwireError(
+      'UNPROCESSABLE',
+      `invalid template${where}: ${error.message}`,
+      [{ path: 'template', message: `${error.message}${where}` }],
+      { cause: error },
+    );
+  }
 }

@@ -61,24 +61,22 @@ describe('runFirings', () => {
   function controlledPipeline(log: string[]) {
     let settleFirst!: (error?: Error) => void;
     let writes = 0;
-    const pipeline = {
-      validate: (events: unknown[]) => events as Event[],
-      store: (events: Event[]) => {
-        writes += 1;
-        const names = events.map((e) => e.event).join('+');
-        if (writes > 1) {
-          log.push(`stored ${names}`);
-          return Promise.resolve([]);
-        }
-        return new Promise((resolve, reject) => {
-          settleFirst = (error) => {
-            log.push(error ? `failed ${names}` : `stored ${names}`);
-            if (error) reject(error);
-            else resolve([]);
-          };
-        });
-      },
-    } as unknown as IngestPipeline;
+    const store = (events: Event[]) => {
+      writes += 1;
+      const names = events.map((e) => e.event).join('+');
+      if (writes > 1) {
+        log.push(`stored ${names}`);
+        return Promise.resolve([]);
+      }
+      return new Promise((resolve, reject) => {
+        settleFirst = (error) => {
+          log.push(error ? `failed ${names}` : `stored ${names}`);
+          if (error) reject(error);
+          else resolve([]);
+        };
+      });
+    };
+    const pipeline = { emit: store, store } as unknown as IngestPipeline;
     return { pipeline, settleFirst: (error?: Error) => settleFirst(error) };
   }
 

@@ -1,7 +1,8 @@
 import { loadConfig } from '../../services/config/env';
 import { createLogger } from '../../services/logging/logger';
 import { buildApp, listen } from '../../api/server';
-import { openServices } from '../../services/wiring';
+import { withApiParts } from '../../api/wiring';
+import { openCoreServices } from '../../services/wiring';
 import { createTestDb } from '../helpers/db';
 import { freePort } from '../helpers/ports';
 import { readJson, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
@@ -46,7 +47,9 @@ describe('readiness while a dependency is down', () => {
   it('GET /readyz is 503 naming Temporal when Temporal does not answer, while /healthz stays 200', async () => {
     const testDb = await createTestDb('sqlite');
     const config = loadConfig({ TRIPWIRE_DATA_DIR: testDb.dataDir, TRIPWIRE_API_KEY: 'k', LOG_LEVEL: 'silent' });
-    const services = await openServices(config, createLogger('silent'), `127.0.0.1:${await freePort()}`);
+    const services = withApiParts(
+      await openCoreServices(config, createLogger('silent'), `127.0.0.1:${await freePort()}`),
+    );
     const http = await listen(buildApp(services), '127.0.0.1', 0);
     try {
       const ready = await fetch(`${http.url}/readyz`);
@@ -71,10 +74,12 @@ describe('readiness while a dependency is down', () => {
       DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/none`,
     });
     // Migrations need the database, so build the services against a working one, then point the check elsewhere.
-    const services = await openServices(
-      { ...config, databaseUrl: undefined },
-      createLogger('silent'),
-      process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!,
+    const services = withApiParts(
+      await openCoreServices(
+        { ...config, databaseUrl: undefined },
+        createLogger('silent'),
+        process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!,
+      ),
     );
     const { openDb } = await import('../../db/connect');
     const unreachable = openDb({ databaseUrl: config.databaseUrl, dataDir: testDb.dataDir });

@@ -8,7 +8,9 @@ import { loadConfig } from '../../services/config/env';
 import { PoolWorker } from '../../worker/pool-worker';
 import { createLogger } from '../../services/logging/logger';
 import { buildApp, buildUpgrade, listen, type RunningHttpServer } from '../../api/server';
-import { openServices, type Services } from '../../services/wiring';
+import { type ApiServices, withApiParts } from '../../api/wiring';
+import { openCoreServices } from '../../services/wiring';
+import { withWorkerParts, type WorkerParts } from '../../worker/wiring';
 import { type RunningWorker, startWorker } from '../../worker/tripwire-worker';
 import { createTestDb, type TestDb } from './db';
 
@@ -26,7 +28,7 @@ export function readJson(response: {
 export interface TestTripwire {
   url: string;
   apiKey: string;
-  services: Services;
+  services: ApiServices & WorkerParts;
   /** fetch against the API with the key set; JSON bodies are serialised. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** Drains and stops the worker (the API and the router keep running). */
@@ -58,7 +60,9 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
   });
   const address = options.temporalAddress ?? process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!;
   await testDb.db.close();
-  const services = await openServices(config, createLogger(config.logLevel), address);
+  const services = withWorkerParts(
+    withApiParts(await openCoreServices(config, createLogger(config.logLevel), address)),
+  );
   await services.registry.start();
   let worker: RunningWorker | undefined;
   if (options.worker !== false) worker = await startWorker(services, { maxCachedWorkflows: 100 });
@@ -88,7 +92,6 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
     stop: async () => {
       await http.close();
       await worker?.stop();
-      services.automationService.stop();
       await services.close();
       await testDb.drop();
     },
