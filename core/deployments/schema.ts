@@ -133,7 +133,7 @@ function required(field: string) {
 
 /**
  * A deployment as POST /api/deployments and prefect.yaml give it. `parameter_schema` is only checked to be an
- * object here (ajv cannot run in the workflow sandbox); `checkParameterSchema` in services/deployments/run-parameters.ts compiles
+ * object here (ajv cannot run in the workflow sandbox); `checkParameterSchema` in services/actions/run-parameters.ts compiles
  * it. `triggers` absent means "leave the deployment's automations alone"; a list (even empty) replaces them.
  */
 export const deploymentSchema = z.object({
