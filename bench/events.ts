@@ -1,11 +1,11 @@
 // Events through validate → store → route, and the routing index's lookup cost as automations grow. Each scenario
 // runs in the same process and run, so the numbers compare with each other: the "no automations" row is the baseline.
+import { loadConfig } from '../services/config/env';
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AutomationRecord } from '../db/automations';
 import type { Event } from '../core/events/schema';
-import { projectRoot } from '../services/config/project-root';
-import { defaultCliPath, startDevServer } from '../services/temporal/dev-server';
+import { startDevServer } from '../services/temporal/dev-server';
 import { benchServices, fmt, table } from './harness';
 
 const N = Number(process.env.BENCH_EVENTS ?? 5000);
@@ -54,7 +54,7 @@ function automation(i: number, expect: string[], resource: string): AutomationRe
 
 export async function benchEvents(): Promise<void> {
   const server = await startDevServer({
-    cliPath: defaultCliPath(projectRoot()),
+    cliPath: loadConfig().temporal.cliPath,
     port: 17233 + Math.floor(Math.random() * 1000),
     namespace: 'default',
   });

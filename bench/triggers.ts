@@ -3,6 +3,7 @@
 // event takes from its 204 to its action running (p50, p99) at a steady 100 events/s. The baselines are measured in
 // the same run: for throughput, storing the same events with no automation at all; for latency, the same path
 // unloaded (10 events/s).
+import { loadConfig } from '../services/config/env';
 import crypto from 'node:crypto';
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,9 +12,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Event } from '../core/events/schema';
 import { buildApp, listen } from '../api/server';
-import { projectRoot } from '../services/config/project-root';
 import { startWorker } from '../worker/tripwire-worker';
-import { defaultCliPath, type SqliteSynchronous, startDevServer } from '../services/temporal/dev-server';
+import { type SqliteSynchronous, startDevServer } from '../services/temporal/dev-server';
 import { benchServices, fmt, percentile, table } from './harness';
 import type { LatencyMessage, LatencyRun } from './latency-client';
 import { profileWorkflowTasks, workflowTaskRows } from './workflow-tasks';
@@ -329,7 +329,7 @@ export async function benchTriggers(): Promise<void> {
   const temporalDb = parseTemporalDb(process.env.BENCH_TEMPORAL_DB);
   const temporalDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-bench-temporal-'));
   const server = await startDevServer({
-    cliPath: defaultCliPath(projectRoot()),
+    cliPath: loadConfig().temporal.cliPath,
     port: 18233 + Math.floor(Math.random() * 1000),
     namespace: 'default',
     ...(temporalDb === 'memory'

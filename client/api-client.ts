@@ -1,7 +1,7 @@
 // The one place the CLI connects: the API's URL (TRIPWIRE_API_URL, else HOST:PORT) and its key (TRIPWIRE_API_KEY,
 // else the key tripwire generated in TRIPWIRE_DATA_DIR). Errors from the API come back as ApiClientError.
-import path from 'node:path';
 import { readApiKeyFile } from '../services/config/api-key';
+import { apiTarget } from '../services/config/env';
 
 /** Thrown for a non-2xx answer; `status` and the API's message are kept. */
 export class ApiClientError extends Error {
@@ -29,9 +29,9 @@ export interface ApiClient {
 
 /** Returns a client configured from `env`. */
 export function createApiClient(env: Record<string, string | undefined> = process.env): ApiClient {
-  const host = env.HOST && env.HOST !== '0.0.0.0' ? env.HOST : '127.0.0.1';
-  const baseUrl = (env.TRIPWIRE_API_URL ?? `http://${host}:${env.PORT ?? '4200'}`).replace(/\/+$/, '');
-  const key = env.TRIPWIRE_API_KEY || readApiKeyFile(path.resolve(env.TRIPWIRE_DATA_DIR ?? '.data'));
+  const target = apiTarget(env);
+  const { baseUrl } = target;
+  const key = target.apiKey ?? readApiKeyFile(target.dataDir);
   const headers = (): Record<string, string> => ({
     ...(key ? { authorization: `Bearer ${key}` } : {}),
     accept: 'application/json',

@@ -10,7 +10,7 @@ import { withApiParts } from '../api/wiring';
 import { openCoreServices } from '../services/wiring';
 import { withWorkerParts } from '../worker/wiring';
 import { startWorker } from '../worker/tripwire-worker';
-import { defaultCliPath, type DevServer, startDevServer } from '../services/temporal/dev-server';
+import { type DevServer, startDevServer } from '../services/temporal/dev-server';
 import { PoolWorker } from '../worker/pool-worker';
 
 const DEFAULT_POOL = 'default';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       ui_port: config.temporal.uiPort,
     });
     devServer = await startDevServer({
-      cliPath: config.temporal.cliPath ?? defaultCliPath(projectRoot()),
+      cliPath: config.temporal.cliPath,
       port: config.temporal.port,
       uiPort: config.temporal.uiPort,
       namespace: config.temporal.namespace,

@@ -8,7 +8,7 @@ import { createLogger } from '../../services/logging/logger';
 import { projectRoot } from '../../services/config/project-root';
 import type { ApiClient } from '../../client/api-client';
 import { outputFormat, print, report } from './output';
-import { temporalTarget } from '../../services/config/env';
+import { apiTarget, temporalTarget } from '../../services/config/env';
 
 interface Deployment {
   id: string;
@@ -203,7 +203,7 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     .requiredOption('--pool <name>', 'the work pool (task queue)')
     .action(async (options: { pool: string }) => {
       const api = client();
-      const logger = createLogger((process.env.LOG_LEVEL as 'info') ?? 'info');
+      const logger = createLogger(apiTarget().logLevel);
       // Loaded here: the Temporal worker package takes most of a second to load, which every other verb would pay.
       const { PoolWorker } = await import('../../worker/pool-worker');
       const worker = new PoolWorker(

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDurationSeconds } from '../../core/duration';
+import { projectRoot } from './project-root';
 
 /** How the embedded Temporal dev server's SQLite file syncs its commits (services/temporal/dev-server.ts). */
 export const SQLITE_SYNCHRONOUS = ['normal', 'full'] as const;
@@ -45,6 +46,9 @@ export const envSchema = z.object({
     .describe('Temporal UI link printed at start (default http://HOST:TEMPORAL_UI_PORT for the embedded server)'),
   TEMPORAL_CLI_PATH: optionalText.describe(
     'A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds',
+  ),
+  TRIPWIRE_TOOLS_DIR: optionalText.describe(
+    'Where scripts/install-temporal.sh puts the Temporal CLI (default tools/ in the project folder)',
   ),
   TEMPORAL_DB_SYNCHRONOUS: z
     .enum(SQLITE_SYNCHRONOUS)
@@ -95,7 +99,8 @@ export interface Config {
     readonly port: number;
     readonly uiPort: number;
     readonly uiUrl: string | undefined;
-    readonly cliPath: string | undefined;
+    /** The temporal CLI binary that runs the embedded dev server. */
+    readonly cliPath: string;
     /** How the embedded dev server's SQLite file syncs its commits. */
     readonly dbSynchronous: SqliteSynchronous;
     readonly taskQueue: string;
@@ -122,19 +127,7 @@ export class ConfigError extends Error {
 
 /** Returns the frozen Config for `env` (default process.env), or throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(
-    Object.fromEntries(Object.keys(envSchema.shape).map((key) => [key, blankToUndefined(env[key])])),
-  );
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? '');
-        const described = envSchema.shape[name as keyof typeof envSchema.shape]?.description;
-        return `${name}: ${issue.message}${described ? ` (${described})` : ''}`;
-      }),
-    );
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   const dataDir = path.resolve(cwd, e.TRIPWIRE_DATA_DIR);
   const browsableHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
   return Object.freeze({
@@ -148,7 +141,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL ?? (e.TEMPORAL_ADDRESS ? undefined : `http://${browsableHost}:${e.TEMPORAL_UI_PORT}`),
-      cliPath: e.TEMPORAL_CLI_PATH,
+      cliPath:
+        e.TEMPORAL_CLI_PATH ?? path.join(e.TRIPWIRE_TOOLS_DIR ?? path.join(projectRoot(), 'tools'), 'bin', 'temporal'),
       dbSynchronous: e.TEMPORAL_DB_SYNCHRONOUS,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       rolloverHistoryEvents: e.TEMPORAL_ROLLOVER_HISTORY_EVENTS,
@@ -162,6 +156,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     templateTimeoutMs: e.TEMPLATE_TIMEOUT_MS,
     templateMaxOutputBytes: e.TEMPLATE_MAX_OUTPUT_BYTES,
   });
+}
+
+/** Parses the variables `schema` names from `env` (blank counts as unset); throws ConfigError naming each bad one. */
+function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const parsed = schema.safeParse(
+    Object.fromEntries(Object.keys(schema.shape).map((key) => [key, blankToUndefined(env[key])])),
+  );
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        const described = envSchema.shape[name as keyof typeof envSchema.shape]?.description;
+        return `${name}: ${issue.message}${described ? ` (${described})` : ''}`;
+      }),
+    );
+  }
+  return parsed.data;
 }
 
 function blankToUndefined(value: string | undefined): string | undefined {
@@ -181,14 +192,34 @@ export function temporalTarget(env: Record<string, string | undefined> = process
   address: string;
   namespace: string;
 } {
-  const schema = envSchema.pick({ TEMPORAL_ADDRESS: true, TEMPORAL_PORT: true, TEMPORAL_NAMESPACE: true });
-  const e = schema.parse({
-    TEMPORAL_ADDRESS: blankToUndefined(env.TEMPORAL_ADDRESS),
-    TEMPORAL_PORT: blankToUndefined(env.TEMPORAL_PORT),
-    TEMPORAL_NAMESPACE: blankToUndefined(env.TEMPORAL_NAMESPACE),
-  });
+  const e = parseEnv(envSchema.pick({ TEMPORAL_ADDRESS: true, TEMPORAL_PORT: true, TEMPORAL_NAMESPACE: true }), env);
   return {
     address: temporalAddress({ address: e.TEMPORAL_ADDRESS, port: e.TEMPORAL_PORT }),
     namespace: e.TEMPORAL_NAMESPACE,
+  };
+}
+
+/** Where a client of the API (the CLI, the TypeScript library) sends requests, and with which key. */
+export interface ApiTarget {
+  /** TRIPWIRE_API_URL, else http://HOST:PORT (loopback when HOST is a wildcard). */
+  baseUrl: string;
+  /** TRIPWIRE_API_KEY, if set; otherwise the caller reads the key tripwire generated in `dataDir`. */
+  apiKey: string | undefined;
+  dataDir: string;
+  logLevel: Config['logLevel'];
+}
+
+/** Reads the API target from `env` with loadConfig's defaults; the CLI and the library read nothing else. */
+export function apiTarget(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ApiTarget {
+  const e = parseEnv(
+    envSchema.pick({ HOST: true, PORT: true, TRIPWIRE_API_KEY: true, TRIPWIRE_DATA_DIR: true, LOG_LEVEL: true }),
+    env,
+  );
+  const host = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
+  return {
+    baseUrl: (blankToUndefined(env.TRIPWIRE_API_URL) ?? `http://${host}:${e.PORT}`).replace(/\/+$/, ''),
+    apiKey: e.TRIPWIRE_API_KEY,
+    dataDir: path.resolve(cwd, e.TRIPWIRE_DATA_DIR),
+    logLevel: e.LOG_LEVEL,
   };
 }

@@ -42,12 +42,6 @@ export class DevServerError extends Error {
   }
 }
 
-/** Where scripts/install-temporal.sh puts the CLI: TEMPORAL_CLI_PATH, else <TRIPWIRE_TOOLS_DIR or tools>/bin. */
-export function defaultCliPath(projectRoot: string, env: Record<string, string | undefined> = process.env): string {
-  if (env.TEMPORAL_CLI_PATH) return env.TEMPORAL_CLI_PATH;
-  return path.join(env.TRIPWIRE_TOOLS_DIR || path.join(projectRoot, 'tools'), 'bin', 'temporal');
-}
-
 /**
  * Temporal server settings tripwire relies on: workflow updates and update-with-start for automation definitions, and
  * eager activity execution, so a firing's actions start in the reply to the workflow task that scheduled them, without

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultCliPath, type DevServer, startDevServer } from '../../services/temporal/dev-server';
+import { type DevServer, startDevServer } from '../../services/temporal/dev-server';
+import { loadConfig } from '../../services/config/env';
 import { freePort } from '../helpers/ports';
 import { startPostgres, type TestPostgres } from './postgres';
 
@@ -24,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   const shared: SharedServices = { tmp };
   globalThis.__tripwireShared = shared;
   process.env.TRIPWIRE_TEST_TMP = tmp;
-  process.env.TRIPWIRE_TEST_TEMPORAL_CLI = defaultCliPath(root);
+  process.env.TRIPWIRE_TEST_TEMPORAL_CLI = loadConfig(process.env, root).temporal.cliPath;
 
   if (!process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS) {
     shared.temporal = await startDevServer({

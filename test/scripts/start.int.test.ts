@@ -4,10 +4,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
-import { freePort } from './helpers/ports';
-import { eventually, readJson } from './helpers/tripwire';
+import { freePort } from '../helpers/ports';
+import { eventually, readJson } from '../helpers/tripwire';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const entry = path.join(root, 'dist', 'scripts', 'start.js');
 
 interface Started {
