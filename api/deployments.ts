@@ -96,6 +96,7 @@ export function deploymentRoutes(
         deploymentId,
         stateNames: queryList(ctx.query.state),
         stateType: typeof ctx.query.state_type === 'string' ? ctx.query.state_type : undefined,
+        limit: runLimit(ctx.query.limit),
       })
     ).map(view);
   });
@@ -123,4 +124,15 @@ function queryList(value: string | string[] | undefined): string[] {
     .flatMap((item) => item.split(','))
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
+}
+
+const MAX_RUNS = 1000;
+
+/** The `limit` of a run listing: 200 when absent, else a whole number from 1 to MAX_RUNS. */
+function runLimit(value: string | string[] | undefined): number {
+  if (value === undefined) return 200;
+  const limit = Number(Array.isArray(value) ? value[0] : value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS)
+    throw new ApiError('BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_RUNS}`);
+  return limit;
 }

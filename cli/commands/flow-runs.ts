@@ -77,14 +77,21 @@ export function registerFlowRunCommands(program: Command, client: () => ApiClien
     .description('list flow runs, newest first')
     .option('--deployment <name>', 'only runs of this deployment')
     .option('--state <name>', 'only runs in this state, e.g. Completed or Late (repeatable, any case)', collect)
+    .option('-n, --limit <n>', 'at most this many (default 200)')
+    .option('-q, --quiet', 'print only the ids, one per line (for $(...) in scripts)')
     .option('-o, --output <format>', 'table or json')
-    .action(async (options: { deployment?: string; state?: string[]; output?: string }) => {
-      const query = new URLSearchParams();
-      if (options.deployment) query.set('deployment', options.deployment);
-      for (const state of options.state ?? []) query.append('state', state);
-      const runs = await client().request<FlowRun[]>('GET', `/api/flow-runs?${query.toString()}`);
-      print(outputFormat(options.output), runs, runs.map(runRow), RUN_COLUMNS);
-    });
+    .action(
+      async (options: { deployment?: string; state?: string[]; limit?: string; quiet?: boolean; output?: string }) => {
+        const format = outputFormat(options.output);
+        const query = new URLSearchParams();
+        if (options.deployment) query.set('deployment', options.deployment);
+        for (const state of options.state ?? []) query.append('state', state);
+        if (options.limit) query.set('limit', options.limit);
+        const runs = await client().request<FlowRun[]>('GET', `/api/flow-runs?${query.toString()}`);
+        if (options.quiet) process.stdout.write(runs.map((r) => `${r.id}\n`).join(''));
+        else print(format, runs, runs.map(runRow), RUN_COLUMNS);
+      },
+    );
 
   run
     .command('get <id>')
@@ -126,13 +133,15 @@ export function registerFlowRunCommands(program: Command, client: () => ApiClien
     });
 
   run
-    .command('cancel <id>')
-    .description('cancel a scheduled or running flow run')
+    .command('cancel <id...>')
+    .description('cancel scheduled or running flow runs')
     .option('-o, --output <format>', 'table or json')
-    .action(async (id: string, options: { output?: string }) => {
+    .action(async (ids: string[], options: { output?: string }) => {
       const format = outputFormat(options.output);
-      const cancelled = await client().request<FlowRun>('POST', `/api/flow-runs/${encodeURIComponent(id)}/cancel`);
-      report(format, cancelled, `Flow run ${id} is ${cancelled.state.name}`);
+      for (const id of ids) {
+        const cancelled = await client().request<FlowRun>('POST', `/api/flow-runs/${encodeURIComponent(id)}/cancel`);
+        report(format, cancelled, `Flow run ${id} is ${cancelled.state.name}`);
+      }
     });
 }
 

@@ -318,6 +318,25 @@ describe('tripwire run', () => {
     const table = await cli(['run', 'ls', '--deployment', 'cli-failingFlow']);
     expect(table.stdout).toMatch(new RegExp(`^${failed.id}\\s+cli-failingFlow-\\S+\\s+Failed\\s`, 'm'));
     expect((await cli(['run', 'ls', '--deployment', 'nope'])).code).toBe(1);
+    // For scripts: only the ids, newest first, as many as asked for.
+    const second = await start('cli-failingFlow');
+    expect((await cli(['run', 'ls', '--deployment', 'cli-failingFlow', '-q'])).stdout).toBe(
+      `${second.id}\n${failed.id}\n`,
+    );
+    expect((await cli(['run', 'ls', '--deployment', 'cli-failingFlow', '--limit', '1', '-q'])).stdout).toBe(
+      `${second.id}\n`,
+    );
+    expect((await cli(['run', 'ls', '--limit', '0'])).stderr).toMatch(/limit must be a whole number from 1 to 1000/);
+  });
+
+  it('cancels several runs at once', async () => {
+    const later = [
+      await start('cli-slowFlow', { schedule_after: 'PT2H' }),
+      await start('cli-slowFlow', { schedule_after: 'PT2H' }),
+    ];
+    const cancelled = await cli(['run', 'cancel', ...later.map((r) => r.id)]);
+    expect(cancelled).toMatchObject({ code: 0 });
+    expect(cancelled.stdout).toBe(later.map((r) => `Flow run ${r.id} is Cancelled\n`).join(''));
   });
 
   it('watches a run from Scheduled to Completed, one line per state, and exits 0', async () => {

@@ -63,15 +63,15 @@ describe.each(DIALECTS)('FlowRunRepository on %s', (dialect) => {
   });
 
   it('adds triggered_by to a database that had runs before it, which read as untriggered', async () => {
-    // The database as 0004 left it, with a run in it.
+    // The database before 0006, with a run in it.
     await sql`alter table flow_runs drop column triggered_by`.execute(t.db.kysely);
-    await sql`delete from tripwire_migrations where name = '0005-flow-run-triggers'`.execute(t.db.kysely);
+    await sql`delete from tripwire_migrations where name = '0006-flow-run-triggers'`.execute(t.db.kysely);
     await sql`insert into flow_runs (id, name, deployment_id, flow_name, work_pool, parameters, state_type, state_name,
       state_timestamp, state_id, state_history, tags, workflow_id, created, updated)
       values ('old', 'etl-old', 'd1', 'etl', 'default', '{}', 'COMPLETED', 'Completed', '2025-01-01T00:00:00.000Z',
       's', '[]', '[]', 'run/etl/old', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`.execute(t.db.kysely);
 
-    expect(await migrate(t.db)).toEqual(['0005-flow-run-triggers']);
+    expect(await migrate(t.db)).toEqual(['0006-flow-run-triggers']);
     expect((await runs.get('old'))?.triggered_by).toBeNull();
   });
 
