@@ -1,6 +1,6 @@
 // A workflow flow that does real I/O the Temporal way: the workflow decides, activities act. The activities are the
 // exports of site_report_activities.ts, which prefect.yaml names in `activities:`; Temporal retries each one and
-// times it out as declared here, and cancelling the run cancels the activity that is running.
+// times it out as declared here.
 import { proxyActivities } from '@temporalio/workflow';
 import type * as activities from './site_report_activities';
 

@@ -1,5 +1,6 @@
 // The activities of the site-report flow: ordinary Node code (network, files), run by the pool worker outside the
-// workflow sandbox. Cancelling the run aborts a fetch in flight through the activity's cancellation signal.
+// workflow sandbox. The fetch takes the activity's cancellation signal, so a cancellation that reaches the activity
+// (through a heartbeat, for activities long enough to send them) aborts it.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
