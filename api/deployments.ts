@@ -3,12 +3,12 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { nonNegativeDuration } from '../core/automations/action-schema';
-import type { FlowRunRecord } from '../db/flow-runs';
 import type { DeploymentService } from '../services/deployments/deployment-service';
 import type { FlowRunRecords } from '../services/deployments/flow-run-records';
 import type { FlowRunStarter } from '../services/deployments/flow-run-starter';
 import { deploymentSchema } from '../core/deployments/schema';
 import { TripwireError } from '../core/errors';
+import { flowRunView, type TemporalLinks } from './flow-run-view';
 import { parseWith, readJson } from './input';
 
 const runRequestSchema = z
@@ -19,42 +19,15 @@ const runRequestSchema = z
   })
   .strict();
 
-/** Returns a flow run as the API shows it (Prefect's field names). */
-export function flowRunView(run: FlowRunRecord) {
-  return {
-    id: run.id,
-    name: run.name,
-    deployment_id: run.deployment_id,
-    flow_name: run.flow_name,
-    work_pool_name: run.work_pool,
-    parameters: run.parameters,
-    state: { type: run.state.type, name: run.state.name, timestamp: run.state.timestamp, message: run.state.message },
-    state_history: run.state_history.map((s) => ({
-      type: s.type,
-      name: s.name,
-      timestamp: s.timestamp,
-      message: s.message,
-    })),
-    expected_start_time: run.expected_start_time,
-    start_time: run.start_time,
-    end_time: run.end_time,
-    ...(run.state.type === 'COMPLETED' ? { result: run.result } : {}),
-    ...(run.error ? { error: run.error } : {}),
-    created_by: run.created_by,
-    tags: run.tags,
-    idempotency_key: run.idempotency_key,
-    created: run.created,
-    updated: run.updated,
-  };
-}
-
 /** Returns the routers of /deployments and /flow-runs (mounted under /api). */
 export function deploymentRoutes(
   deployments: DeploymentService,
   flowRuns: FlowRunStarter,
   records: FlowRunRecords,
   baseDir: string,
+  links: TemporalLinks,
 ): Router[] {
+  const view = (run: Parameters<typeof flowRunView>[0]) => flowRunView(run, links);
   const router = new Router({ prefix: '/deployments' });
   const find = async (name: string) => {
     const deployment = await deployments.find(name);
@@ -91,25 +64,50 @@ export function deploymentRoutes(
       createdBy: { type: 'USER', id: null, display_value: 'api' },
     });
     ctx.status = created ? 201 : 200;
-    ctx.body = flowRunView(run);
+    ctx.body = view(run);
   });
 
   const runs = new Router({ prefix: '/flow-runs' });
   runs.get('/', async (ctx) => {
     const deploymentName = typeof ctx.query.deployment === 'string' ? ctx.query.deployment : undefined;
     const deploymentId = deploymentName ? (await find(deploymentName)).id : undefined;
-    const state = typeof ctx.query.state === 'string' ? ctx.query.state : undefined;
-    ctx.body = (await records.list({ deploymentId, stateType: state })).map(flowRunView);
+    ctx.body = (
+      await records.list({
+        deploymentId,
+        stateNames: queryList(ctx.query.state),
+        stateType: typeof ctx.query.state_type === 'string' ? ctx.query.state_type : undefined,
+        limit: runLimit(ctx.query.limit),
+      })
+    ).map(view);
   });
   runs.get('/:id', async (ctx) => {
     const run = await records.get(ctx.params.id!);
     if (!run) throw new TripwireError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
-    ctx.body = flowRunView(run);
+    ctx.body = view(run);
   });
   runs.post('/:id/cancel', async (ctx) => {
     const run = await flowRuns.cancel(ctx.params.id!);
     if (!run) throw new TripwireError('NOT_FOUND', `Flow run '${ctx.params.id}' not found.`);
-    ctx.body = flowRunView(run);
+    ctx.body = view(run);
   });
   return [router, runs];
+}
+
+/** A query parameter given once, several times, or as a comma-separated list; empty when absent. */
+function queryList(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value])
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+const MAX_RUNS = 1000;
+
+/** The `limit` of a run listing: 200 when absent, else a whole number from 1 to MAX_RUNS. */
+function runLimit(value: string | string[] | undefined): number {
+  if (value === undefined) return 200;
+  const limit = Number(Array.isArray(value) ? value[0] : value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS)
+    throw new TripwireError('BAD_REQUEST', `limit must be a whole number from 1 to ${MAX_RUNS}`);
+  return limit;
 }

@@ -30,7 +30,10 @@ export function buildApp(services: ApiServices): Koa {
       eventQueryRoutes(services.eventQueries),
       eventRoutes(services.events, services.pipeline, services.feed, { maxBodyBytes: config.eventMaxBytes }),
       automationRoutes(services.automationService),
-      ...deploymentRoutes(services.deploymentService, services.flowRunStarter, services.flowRunRecords, process.cwd()),
+      ...deploymentRoutes(services.deploymentService, services.flowRunStarter, services.flowRunRecords, process.cwd(), {
+        namespace: config.temporal.namespace,
+        uiUrl: config.temporal.uiUrl,
+      }),
     ],
   });
 }

@@ -9,6 +9,7 @@ import { ApiClientError, createApiClient } from '../client/api-client';
 import { registerAutomationCommands } from './commands/automations';
 import { registerDeploymentCommands } from './commands/deployments';
 import { registerEventCommands } from './commands/events';
+import { registerFlowRunCommands } from './commands/flow-runs';
 import { registerWebhookCommands } from './commands/webhooks';
 
 /** Runs the CLI on `argv`. */
@@ -21,6 +22,7 @@ export async function runCli(argv: string[]): Promise<void> {
   registerEventCommands(program, client);
   registerAutomationCommands(program, client);
   registerDeploymentCommands(program, client);
+  registerFlowRunCommands(program, client);
   program.showHelpAfterError();
   await program.parseAsync(argv);
 }

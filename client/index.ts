@@ -1,7 +1,7 @@
 // The TypeScript client: the analogue of Prefect's `.serve()` and `.deploy()` for flows written as Temporal workflow
 // functions, plus typed calls to tripwire's REST API.
 //
-//   import { serve, DeploymentEventTrigger } from 'tripwire/client';
+//   import { serve, DeploymentEventTrigger } from 'tripwire';
 //   export async function myFlow(params: { param_1: unknown }) { ... }
 //   await serve(myFlow, { name: 'my-deployment', triggers: [new DeploymentEventTrigger({ expect: ['x.pinged'] })] });
 import path from 'node:path';

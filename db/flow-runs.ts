@@ -1,6 +1,6 @@
 // Flow runs as tripwire sees them: the current state, its history, timing, and the result or error, kept in step with
 // the run's workflow by the flow-run activities.
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type StateType, TERMINAL_STATES } from '../core/deployments/flow-run-states';
 export { type StateType, TERMINAL_STATES };
 import type { Db } from './connect';
@@ -20,6 +20,26 @@ export interface CreatedBy {
   display_value: string | null;
 }
 
+/** A triggering event as a run remembers it: enough to find it in the feed and to say what it was. */
+export interface TriggeringEventSummary {
+  id: string;
+  event: string;
+  occurred: string;
+  resource_id: string;
+}
+
+/**
+ * What made an automation run the deployment: the automation, the firing and its events. For a composite trigger
+ * `events` holds the event of each child firing (oldest first); `event` is the firing's own triggering event.
+ */
+export interface TriggeredBy {
+  automation_id: string;
+  automation_name: string;
+  firing_id: string;
+  event: TriggeringEventSummary | null;
+  events: TriggeringEventSummary[];
+}
+
 export interface FlowRunRecord {
   id: string;
   name: string;
@@ -36,10 +56,20 @@ export interface FlowRunRecord {
   error: string | null;
   idempotency_key: string | null;
   created_by: CreatedBy | null;
+  /** Set when a run-deployment action created the run. */
+  triggered_by: TriggeredBy | null;
   tags: string[];
   workflow_id: string;
   created: string;
   updated: string;
+}
+
+/** Which runs `list` returns. */
+export interface FlowRunFilter {
+  deploymentId?: string;
+  stateType?: string;
+  stateNames?: string[];
+  limit?: number;
 }
 
 /** Storage of flow runs. */
@@ -76,7 +106,8 @@ export class FlowRunRepository {
     return row ? fromRow(row) : undefined;
   }
 
-  async list(filter: { deploymentId?: string; stateType?: string; limit?: number }): Promise<FlowRunRecord[]> {
+  /** Runs newest first; `stateNames` match whatever their case (`completed` finds Completed). */
+  async list(filter: FlowRunFilter): Promise<FlowRunRecord[]> {
     let query = this.db
       .selectFrom('flow_runs')
       .selectAll()
@@ -84,6 +115,12 @@ export class FlowRunRepository {
       .limit(filter.limit ?? 200);
     if (filter.deploymentId) query = query.where('deployment_id', '=', filter.deploymentId);
     if (filter.stateType) query = query.where('state_type', '=', filter.stateType.toUpperCase());
+    if (filter.stateNames?.length)
+      query = query.where(
+        sql<string>`lower(state_name)`,
+        'in',
+        filter.stateNames.map((name) => name.toLowerCase()),
+      );
     return (await query.execute()).map(fromRow);
   }
 
@@ -160,6 +197,7 @@ function toRow(record: FlowRunRecord): FlowRunsTable {
     error: record.error,
     idempotency_key: record.idempotency_key,
     created_by: record.created_by ? JSON.stringify(record.created_by) : null,
+    triggered_by: record.triggered_by ? JSON.stringify(record.triggered_by) : null,
     tags: JSON.stringify(record.tags),
     workflow_id: record.workflow_id,
     created: record.created,
@@ -190,6 +228,7 @@ function fromRow(row: Selectable<FlowRunsTable>): FlowRunRecord {
     error: row.error,
     idempotency_key: row.idempotency_key,
     created_by: row.created_by ? (JSON.parse(row.created_by) as CreatedBy) : null,
+    triggered_by: row.triggered_by ? (JSON.parse(row.triggered_by) as TriggeredBy) : null,
     tags: JSON.parse(row.tags) as string[],
     workflow_id: row.workflow_id,
     created: row.created,

@@ -88,6 +88,7 @@ export interface FlowRunsTable {
   error: string | null;
   idempotency_key: string | null;
   created_by: string | null;
+  triggered_by: string | null;
   tags: string;
   workflow_id: string;
   created: string;

@@ -1,5 +1,5 @@
-// `tripwire deploy`, `tripwire deployment …`, `tripwire run …` and `tripwire worker --pool`: register deployments from
-// prefect.yaml (with `--trigger` overriding a deployment's triggers), start and inspect flow runs, run a pool worker.
+// `tripwire deploy`, `tripwire deployment …` and `tripwire worker --pool`: register deployments from prefect.yaml (with
+// `--trigger` overriding a deployment's triggers), start flow runs, run a pool worker. `run …` is in flow-runs.ts.
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPrefectYaml } from '../../services/deployments/prefect-yaml';
@@ -7,6 +7,7 @@ import { parseTriggerArgs } from '../../services/deployments/trigger-args';
 import { createLogger } from '../../services/logging/logger';
 import { projectRoot } from '../../services/config/project-root';
 import type { ApiClient } from '../../client/api-client';
+import { type FlowRun, RUN_COLUMNS, runRow } from './flow-runs';
 import { outputFormat, print, report } from './output';
 import { apiTarget, temporalTarget } from '../../services/config/env';
 
@@ -19,24 +20,9 @@ interface Deployment {
   automations?: { id: string; name: string }[];
 }
 
-interface FlowRun {
-  id: string;
-  name: string;
-  state: { type: string; name: string; timestamp: string };
-  expected_start_time: string | null;
-  parameters: Record<string, unknown>;
-}
-
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const runRow = (r: FlowRun) => ({
-  id: r.id,
-  name: r.name,
-  state: r.state.name,
-  scheduled: r.expected_start_time,
-  updated: r.state.timestamp,
-});
 
-/** Adds the deployment, run and worker verbs to `program`. */
+/** Adds the deployment and worker verbs to `program`. */
 export function registerDeploymentCommands(program: Command, client: () => ApiClient): void {
   program
     .command('deploy [entrypoint]')
@@ -152,7 +138,7 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
         parameters,
         ...(scheduleAfter !== undefined ? { schedule_after: scheduleAfter } : {}),
       });
-      print(outputFormat(options.output), run, [runRow(run)], ['id', 'name', 'state', 'scheduled', 'updated']);
+      print(outputFormat(options.output), run, [runRow(run)], RUN_COLUMNS);
     });
   deployment
     .command('delete <name>')
@@ -162,39 +148,6 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
       const format = outputFormat(options.output);
       await client().request('DELETE', `/api/deployments/${encodeURIComponent(name)}`);
       report(format, { name, deleted: true }, `Deployment ${name} deleted`);
-    });
-
-  const run = program.command('run').alias('flow-run').description('flow runs');
-  run
-    .command('ls')
-    .description('list flow runs, newest first')
-    .option('--deployment <name>', 'only runs of this deployment')
-    .option('--state <type>', 'only runs in this state type (e.g. COMPLETED)')
-    .option('-o, --output <format>', 'table or json')
-    .action(async (options: { deployment?: string; state?: string; output?: string }) => {
-      const query = new URLSearchParams({
-        ...(options.deployment ? { deployment: options.deployment } : {}),
-        ...(options.state ? { state: options.state } : {}),
-      });
-      const runs = await client().request<FlowRun[]>('GET', `/api/flow-runs?${query.toString()}`);
-      print(outputFormat(options.output), runs, runs.map(runRow), ['id', 'name', 'state', 'scheduled', 'updated']);
-    });
-  run
-    .command('get <id>')
-    .description('show one flow run')
-    .option('-o, --output <format>', 'table or json')
-    .action(async (id: string, options: { output?: string }) => {
-      const one = await client().request<FlowRun>('GET', `/api/flow-runs/${encodeURIComponent(id)}`);
-      print(outputFormat(options.output), one, [runRow(one)], ['id', 'name', 'state', 'scheduled', 'updated']);
-    });
-  run
-    .command('cancel <id>')
-    .description('cancel a scheduled or running flow run')
-    .option('-o, --output <format>', 'table or json')
-    .action(async (id: string, options: { output?: string }) => {
-      const format = outputFormat(options.output);
-      const cancelled = await client().request<FlowRun>('POST', `/api/flow-runs/${encodeURIComponent(id)}/cancel`);
-      report(format, cancelled, `Flow run ${id} is ${cancelled.state.name}`);
     });
 
   program

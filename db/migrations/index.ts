@@ -6,6 +6,7 @@ import * as init from './0001-init';
 import * as webhookChanges from './0002-webhook-changes';
 import * as automationTags from './0003-automation-tags';
 import * as sortableOccurred from './0004-sortable-occurred';
+import * as flowRunTriggers from './0006-flow-run-triggers';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0002-webhook-changes': webhookChanges,
   '0003-automation-tags': automationTags,
   '0004-sortable-occurred': sortableOccurred,
+  '0006-flow-run-triggers': flowRunTriggers,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */
@@ -34,6 +36,9 @@ export async function migrate(db: Db): Promise<string[]> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'tripwire_migrations',
     migrationLockTableName: 'tripwire_migrations_lock',
+    // Each migration stands alone, so one that was merged after a later-numbered one (branches land in any order)
+    // still runs, instead of the database being refused as corrupted.
+    allowUnorderedMigrations: true,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   const failed = results.find((r) => r.status === 'Error');

@@ -43,7 +43,9 @@ export const envSchema = z.object({
   TEMPORAL_UI_URL: z
     .url()
     .optional()
-    .describe('Temporal UI link printed at start (default http://HOST:TEMPORAL_UI_PORT for the embedded server)'),
+    .describe(
+      'Temporal UI printed at start and linked from each flow run (default http://HOST:TEMPORAL_UI_PORT for the embedded server)',
+    ),
   TEMPORAL_CLI_PATH: optionalText.describe(
     'A temporal CLI binary to use instead of the one scripts/install-temporal.sh builds',
   ),

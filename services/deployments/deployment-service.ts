@@ -113,6 +113,8 @@ export class DeploymentService {
       scheduleAfterSeconds?: number;
       idempotencyKey?: string;
       createdBy?: FlowRunRecord['created_by'];
+      /** The automation, firing and events behind a run an action starts. */
+      triggeredBy?: FlowRunRecord['triggered_by'];
     },
   ): Promise<{ run: FlowRunRecord; created: boolean }> {
     const parameters = { ...deployment.parameters, ...(options.parameters ?? {}) };
@@ -124,6 +126,7 @@ export class DeploymentService {
       scheduleAfterSeconds: options.scheduleAfterSeconds ?? 0,
       idempotencyKey: options.idempotencyKey,
       createdBy: options.createdBy ?? undefined,
+      triggeredBy: options.triggeredBy ?? undefined,
     });
   }
 }

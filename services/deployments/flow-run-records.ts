@@ -6,7 +6,14 @@ import crypto from 'node:crypto';
 import type { StateType } from '../../core/deployments/flow-run-states';
 import { derivedId } from '../../core/ids';
 import type { DeploymentRecord, DeploymentRepository } from '../../db/deployments';
-import { type CreatedBy, type FlowRunRecord, type FlowRunRepository, TERMINAL_STATES } from '../../db/flow-runs';
+import {
+  type CreatedBy,
+  type FlowRunFilter,
+  type FlowRunRecord,
+  type FlowRunRepository,
+  TERMINAL_STATES,
+  type TriggeredBy,
+} from '../../db/flow-runs';
 import type { SetFlowRunStateInput } from '../../workflows/activity-contracts';
 import { flowRunWorkflowId } from '../../workflows/ids';
 import type { IngestPipeline } from '../events/pipeline';
@@ -19,6 +26,8 @@ export interface CreateFlowRunInput {
   scheduleAfterSeconds: number;
   idempotencyKey?: string;
   createdBy?: CreatedBy;
+  /** The automation firing that asked for the run, when one did. */
+  triggeredBy?: TriggeredBy;
 }
 
 /** A state change reported by a run's workflow. */
@@ -62,6 +71,7 @@ export class FlowRunRecords {
       error: null,
       idempotency_key: input.idempotencyKey ?? null,
       created_by: input.createdBy ?? null,
+      triggered_by: input.triggeredBy ?? null,
       tags: deployment.tags,
       workflow_id: flowRunWorkflowId(deployment.name, id),
       created: now.toISOString(),
@@ -95,7 +105,7 @@ export class FlowRunRecords {
     return this.runs.get(id);
   }
 
-  list(filter: { deploymentId?: string; stateType?: string; limit?: number }): Promise<FlowRunRecord[]> {
+  list(filter: FlowRunFilter): Promise<FlowRunRecord[]> {
     return this.runs.list(filter);
   }
 

@@ -5,7 +5,8 @@ import { ParameterError, renderRunParameters } from '../actions/run-parameters';
 import { ActionFailed, type ActionResult } from '../actions/outcome';
 import type { DeploymentRunner, RunDeploymentRequest } from '../actions/executor';
 import type { DeploymentRecord } from '../../db/deployments';
-import type { FlowRunRecord } from '../../db/flow-runs';
+import type { FlowRunRecord, TriggeredBy, TriggeringEventSummary } from '../../db/flow-runs';
+import type { Firing } from '../../core/triggers/schema';
 import type { ReceivedEvent } from '../../core/events/schema';
 import { renderTemplate } from '../../templates/render';
 import { type DeploymentService, ParameterValidationError } from './deployment-service';
@@ -57,6 +58,7 @@ export class ActionDeploymentRunner implements DeploymentRunner {
         scheduleAfterSeconds: action.schedule_after,
         idempotencyKey,
         createdBy: { type: 'AUTOMATION', id: automation.id, display_value: automation.name },
+        triggeredBy: triggeredBy(automation, firing),
       });
     } catch (error) {
       if (!(error instanceof ParameterValidationError)) throw error;
@@ -125,6 +127,29 @@ export class ActionDeploymentRunner implements DeploymentRunner {
     }
     throw new ActionFailed('No deployment could be inferred');
   }
+}
+
+/** What a run remembers of the firing that created it (the full events stay in the feed). */
+export function triggeredBy(automation: { id: string; name: string }, firing: Firing): TriggeredBy {
+  const summary = (event: ReceivedEvent): TriggeringEventSummary => ({
+    id: event.id,
+    event: event.event,
+    occurred: event.occurred,
+    resource_id: event.resource[RESOURCE_ID_LABEL] ?? '',
+  });
+  const children = new Map<string, ReceivedEvent>();
+  const collect = (child: Firing) => {
+    if (child.triggering_event) children.set(child.triggering_event.id, child.triggering_event);
+    child.triggering_firings.forEach(collect);
+  };
+  firing.triggering_firings.forEach(collect);
+  return {
+    automation_id: automation.id,
+    automation_name: automation.name,
+    firing_id: firing.id,
+    event: firing.triggering_event ? summary(firing.triggering_event) : null,
+    events: [...children.values()].sort((a, b) => Date.parse(a.occurred) - Date.parse(b.occurred)).map(summary),
+  };
 }
 
 function deploymentView(deployment: DeploymentRecord) {

@@ -1,14 +1,17 @@
 // The `tripwire` CLI as a user runs it (the compiled bin, as a child process) against a running tripwire: webhook
-// management, events, and `tripwire deploy` from the seed's prefect.yaml with --trigger overriding the file.
+// management, events, `tripwire deploy` from the seed's prefect.yaml with --trigger overriding the file, and flow runs
+// (list by deployment and state, the detail view, following a run to its end).
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { FLOW_FILE, makeProject, SEED_PREFECT_YAML } from '../services/deployments/fixtures/seed';
 import { tcpProxy } from '../helpers/tcp-proxy';
-import { eventually, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
+import type { PoolWorker } from '../../worker/pool-worker';
+import { eventually, startTestPool, startTestTripwire, type TestTripwire } from '../helpers/tripwire';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'tripwire.js');
+const FLOWS = path.resolve(__dirname, '..', 'fixtures', 'flows', 'test-flows.ts');
 const run = promisify(execFile);
 
 describe('tripwire CLI', () => {
@@ -204,5 +207,179 @@ describe('tripwire CLI', () => {
     expect(
       after.filter((a: { owner_resource: string }) => a.owner_resource === `prefect.deployment.${deployed.id}`),
     ).toHaveLength(1);
+  });
+});
+
+describe('tripwire run', () => {
+  let tw: TestTripwire;
+  let pool: PoolWorker;
+  let poolName: string;
+
+  beforeAll(async () => {
+    tw = await startTestTripwire({ env: { TEMPORAL_UI_URL: 'http://127.0.0.1:8233' } });
+    ({ pool, name: poolName } = await startTestPool(tw));
+    for (const flow of ['echoFlow', 'failingFlow', 'slowFlow']) {
+      const response = await tw.api('POST', '/api/deployments', {
+        name: `cli-${flow}`,
+        entrypoint: `${FLOWS}:${flow}`,
+        work_pool: { name: poolName },
+        parameters: { a: 1 },
+        triggers:
+          flow === 'echoFlow'
+            ? [
+                {
+                  match: { 'prefect.resource.id': 'cli.watched' },
+                  expect: ['cli.poked'],
+                  parameters: { via: 'trigger' },
+                },
+              ]
+            : [],
+      });
+      expect(response.status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await pool.stop();
+    await tw.stop();
+  });
+
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { env: { ...process.env, TRIPWIRE_API_URL: tw.url, TRIPWIRE_API_KEY: tw.apiKey } },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+  const start = async (deployment: string, body: Record<string, unknown> = {}) =>
+    (await (await tw.api('POST', `/api/deployments/${deployment}/runs`, body)).json()) as { id: string };
+  const ended = (id: string) =>
+    eventually(
+      async () => {
+        const one = await (await tw.api('GET', `/api/flow-runs/${id}`)).json();
+        return ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'].includes(one.state.type) ? one : undefined;
+      },
+      30_000,
+      `run ${id} to end`,
+    );
+
+  it('shows a triggered run readably: state history, parameters, result, trigger and Temporal UI link', async () => {
+    expect(
+      (await tw.api('POST', '/api/events', { event: 'cli.poked', resource: { 'prefect.resource.id': 'cli.watched' } }))
+        .status,
+    ).toBe(204);
+    const triggered = await eventually(
+      async () => (await (await tw.api('GET', '/api/flow-runs?deployment=cli-echoFlow')).json())[0],
+      30_000,
+      'the triggered run',
+    );
+    const done = await ended(triggered.id);
+
+    const shown = await cli(['run', 'get', done.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^Flow run\\s+${done.name}\\s+${done.id}$`, 'm'));
+    expect(shown.stdout).toMatch(/^State\s+Completed\s+since /m);
+    expect(shown.stdout).toMatch(/^Automation\s+cli-echoFlow__automation_1\s/m);
+    expect(shown.stdout).toMatch(/^Trigger event\s+cli\.poked on cli\.watched at /m);
+    expect(shown.stdout).toContain(
+      `Temporal UI   http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(done.temporal.workflow_id)}`,
+    );
+    expect(shown.stdout).toMatch(/^Parameters\s+\{\n\s+"a": 1,\n\s+"via": "trigger"\n\s+\}$/m);
+    expect(shown.stdout).toMatch(/^Result\s+\{\n\s+"received": \{/m);
+    const history = shown.stdout.slice(shown.stdout.indexOf('State history'));
+    expect(history.match(/^ {2}\S+ {2}(\w+)/gm)?.map((line) => line.trim().split(/\s+/)[1])).toEqual([
+      'Scheduled',
+      'Pending',
+      'Running',
+      'Completed',
+    ]);
+    for (const state of done.state_history) expect(history).toContain(`${state.timestamp}  ${state.name}`);
+
+    const json = await cli(['run', 'get', done.id, '-o', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual(done);
+  });
+
+  it('lists runs by deployment and state', async () => {
+    const ok = await start('cli-echoFlow');
+    const failed = await start('cli-failingFlow');
+    await Promise.all([ended(ok.id), ended(failed.id)]);
+    const ids = async (args: string[]) => {
+      const result = await cli(['run', 'ls', ...args, '-o', 'json']);
+      expect(result.code).toBe(0);
+      return (JSON.parse(result.stdout) as { id: string }[]).map((r) => r.id);
+    };
+    expect(await ids(['--deployment', 'cli-failingFlow'])).toEqual([failed.id]);
+    expect(await ids(['--deployment', 'cli-failingFlow', '--state', 'completed'])).toEqual([]);
+    expect(await ids(['--deployment', 'cli-echoFlow', '--state', 'Completed'])).toContain(ok.id);
+    expect(await ids(['--deployment', 'cli-failingFlow', '--state', 'Failed', '--state', 'Crashed'])).toEqual([
+      failed.id,
+    ]);
+    const table = await cli(['run', 'ls', '--deployment', 'cli-failingFlow']);
+    expect(table.stdout).toMatch(new RegExp(`^${failed.id}\\s+cli-failingFlow-\\S+\\s+Failed\\s`, 'm'));
+    expect((await cli(['run', 'ls', '--deployment', 'nope'])).code).toBe(1);
+    // For scripts: only the ids, newest first, as many as asked for.
+    const second = await start('cli-failingFlow');
+    expect((await cli(['run', 'ls', '--deployment', 'cli-failingFlow', '-q'])).stdout).toBe(
+      `${second.id}\n${failed.id}\n`,
+    );
+    expect((await cli(['run', 'ls', '--deployment', 'cli-failingFlow', '--limit', '1', '-q'])).stdout).toBe(
+      `${second.id}\n`,
+    );
+    expect((await cli(['run', 'ls', '--limit', '0'])).stderr).toMatch(/limit must be a whole number from 1 to 1000/);
+  });
+
+  it('cancels several runs at once', async () => {
+    const later = [
+      await start('cli-slowFlow', { schedule_after: 'PT2H' }),
+      await start('cli-slowFlow', { schedule_after: 'PT2H' }),
+    ];
+    const cancelled = await cli(['run', 'cancel', ...later.map((r) => r.id)]);
+    expect(cancelled).toMatchObject({ code: 0 });
+    expect(cancelled.stdout).toBe(later.map((r) => `Flow run ${r.id} is Cancelled\n`).join(''));
+  });
+
+  it('watches a run from Scheduled to Completed, one line per state, and exits 0', async () => {
+    const scheduled = await start('cli-echoFlow', { schedule_after: 2 });
+    const watched = await cli(['run', 'watch', scheduled.id]);
+    expect(watched).toMatchObject({ code: 0, stderr: '' });
+    const lines = watched.stdout.trim().split('\n');
+    expect(lines.slice(0, 4).map((line) => line.split(/\s+/)[1])).toEqual([
+      'Scheduled',
+      'Pending',
+      'Running',
+      'Completed',
+    ]);
+    expect(lines.at(-1)).toBe('Result: {"received":{"a":1}}');
+    const done = await ended(scheduled.id);
+    expect(lines.slice(0, 4)).toEqual(
+      done.state_history.map((s: { timestamp: string; name: string }) => `${s.timestamp}  ${s.name}`),
+    );
+  });
+
+  it('exits 1 when the watched run fails, saying why, and when it is cancelled', async () => {
+    const failing = await start('cli-failingFlow');
+    const watched = await cli(['run', 'watch', failing.id, '-o', 'json']);
+    expect(watched.code).toBe(1);
+    expect(watched.stderr).toMatch(new RegExp(`flow run ${failing.id} ended Failed: .*the flow failed on purpose`));
+    const states = watched.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { name: string; id: string });
+    expect(states.map((s) => s.name)).toEqual(['Scheduled', 'Pending', 'Running', 'Failed']);
+
+    const slow = await start('cli-slowFlow', { parameters: { seconds: 300 } });
+    const following = cli(['run', 'get', slow.id, '--follow', '-o', 'json']);
+    await eventually(
+      async () =>
+        (await (await tw.api('GET', `/api/flow-runs/${slow.id}`)).json()).state.name === 'Running' ? true : undefined,
+      30_000,
+      'the slow run to run',
+    );
+    expect((await tw.api('POST', `/api/flow-runs/${slow.id}/cancel`)).status).toBe(200);
+    const result = await following;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`flow run ${slow.id} ended Cancelled`);
+    expect(JSON.parse(result.stdout)).toMatchObject({ id: slow.id, state: { name: 'Cancelled' } });
   });
 });
