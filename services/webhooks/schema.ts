@@ -39,6 +39,21 @@ export const patchWebhookSchema = z
   })
   .strict();
 
+/** A template playground request: a template (the stored one when previewing a webhook) and a sample request. */
+export const previewRequestSchema = z
+  .object({
+    template: template.optional(),
+    request: z
+      .object({
+        method: z.enum(['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH']).default('POST'),
+        headers: z.record(z.string(), z.string()).default({}),
+        body: z.string().max(10_000_000).default(''),
+      })
+      .strict()
+      .default({ method: 'POST', headers: {}, body: '' }),
+  })
+  .strict();
+
 export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
 export type PatchWebhookInput = z.infer<typeof patchWebhookSchema>;
 export type VerificationInput = z.infer<typeof verificationSchema>;
