@@ -5,10 +5,18 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+export interface PageOptions {
+  width?: number;
+  height?: number;
+  colorScheme?: 'light' | 'dark';
+  /** Accept confirm() dialogs (the console asks before rotating, deleting, cancelling) instead of recording them. */
+  acceptDialogs?: boolean;
+}
+
 export interface TestBrowser {
   browser: Browser;
   /** A fresh context (cookies of its own) and page; `problems` collects dialogs, page errors and console errors. */
-  page(options?: { width?: number; height?: number; colorScheme?: 'light' | 'dark' }): Promise<{
+  page(options?: PageOptions): Promise<{
     context: BrowserContext;
     page: Page;
     problems: string[];
@@ -41,6 +49,10 @@ export async function launchBrowser(): Promise<TestBrowser> {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('dialog', (dialog) => {
+        if (options.acceptDialogs && dialog.type() === 'confirm') {
+          void dialog.accept();
+          return;
+        }
         problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
         void dialog.dismiss();
       });
