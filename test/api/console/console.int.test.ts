@@ -79,13 +79,13 @@ describe('console end to end', () => {
   it('shows a real request on the live tail without a reload, and opens it', async () => {
     await page.goto(`${tw.url}/`);
     await page.locator('#tail-status', { hasText: 'Live tail on' }).waitFor();
-    const marker = await page.evaluate(() => ((window as unknown as { marker: number }).marker = Date.now()));
+    const marker = await page.evaluate('window.marker = Date.now()');
     expect((await hook(JSON.stringify(PUSH))).status).toBe(204);
     const row = page.locator('#feed-rows tr', { hasText: 'github.push' }).first();
     await row.waitFor();
     await expect(row.textContent()).resolves.toContain('github.repo.octo/hello');
     // Still the same document: the row came over the live tail.
-    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(marker);
+    expect(await page.evaluate('window.marker')).toBe(marker);
     await page.screenshot({ path: path.join(DOCS, 'console-feed.png') });
 
     // Paused, new events wait; resumed, they appear.
@@ -185,13 +185,13 @@ describe('console end to end', () => {
   it('fits a phone screen in dark mode', async () => {
     const phone = await browser.page({ width: 390, height: 844, colorScheme: 'dark' });
     await signIn(phone.page, tw.url, tw.apiKey);
-    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await phone.page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
-    const background = await phone.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = await phone.page.evaluate('getComputedStyle(document.body).backgroundColor');
     expect(background).toBe('rgb(15, 17, 21)');
     // Keyboard: the first Tab reaches the skip link, then the navigation.
     await phone.page.keyboard.press('Tab');
-    expect(await phone.page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await phone.page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
     await phone.context.close();
   });
 });
