@@ -2,6 +2,7 @@
 // needed: the unguessable slug is the credential (plus a signature when the webhook asks for one).
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
+import { answerHandshake } from '../services/webhooks/handshakes';
 import { WEBHOOK_METHODS, type WebhookReceiver } from '../services/webhooks/receive';
 import { ApiError } from './errors';
 
@@ -18,6 +19,17 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
   const router = new Router();
   router.all('/hooks/:slug', async (ctx) => {
     const method = ctx.method.toUpperCase();
+    if (method === 'OPTIONS') {
+      // The CloudEvents webhook handshake, for the webhooks that take part in it; a 405 for the rest.
+      const webhook = await receiver.find(ctx.params.slug!);
+      const answer = webhook && answerHandshake(webhook, { method, headers: ctx.headers, rawBody: Buffer.alloc(0) });
+      if (answer) {
+        ctx.set(answer.headers);
+        ctx.status = 200;
+        ctx.body = answer.body;
+        return;
+      }
+    }
     if (!(WEBHOOK_METHODS as readonly string[]).includes(method)) {
       throw new ApiError('METHOD_NOT_ALLOWED', `webhooks accept ${WEBHOOK_METHODS.join(', ')}`, undefined, {
         headers: { Allow: WEBHOOK_METHODS.join(', ') },
@@ -47,6 +59,15 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
       throw new ApiError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
     }
 
+    const handshake = webhook.handshakes.length
+      ? answerHandshake(webhook, { method, headers: ctx.headers, rawBody })
+      : undefined;
+    if (handshake) {
+      ctx.set(handshake.headers);
+      ctx.status = 200;
+      ctx.body = handshake.body;
+      return;
+    }
     const outcome = await receiver.receive(webhook, { method, headers: ctx.headers, rawBody });
     if (outcome.status === 204) {
       ctx.status = 204;

@@ -28,7 +28,19 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'models', description: 'd', template: TEMPLATE, enabled: true });
     expect(Object.keys(created.body).sort()).toEqual(
-      ['created', 'description', 'enabled', 'id', 'name', 'slug', 'template', 'updated', 'url', 'verification'].sort(),
+      [
+        'created',
+        'description',
+        'enabled',
+        'handshakes',
+        'id',
+        'name',
+        'slug',
+        'template',
+        'updated',
+        'url',
+        'verification',
+      ].sort(),
     );
     expect(created.body.slug).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(created.body.url).toBe(`${tw.services.config.publicUrl}/hooks/${created.body.slug}`);

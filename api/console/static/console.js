@@ -189,6 +189,7 @@
         description: field('description').value,
         template: field('template').value,
         enabled: field('enabled').checked,
+        handshakes: [...webhookForm.querySelectorAll('input[name="handshake"]:checked')].map((box) => box.value),
         ...(type ? { verification: { type, ...(secret ? { secret } : {}) } } : { verification: null }),
       };
       try {
