@@ -23,6 +23,8 @@ export function createApp(options: AppOptions): Koa {
   app.proxy = true;
   app.silent = true;
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    // A client that leaves a live tail (a browser navigating away) ends its stream early; nothing failed.
+    if ((error as { code?: unknown })?.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     options.logger.error('request failed', {
       method: ctx?.method,
       path: ctx?.path.startsWith('/hooks/') ? '/hooks/:slug' : ctx?.path,

@@ -195,4 +195,30 @@ describe('console security', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+  it('marks the cookie Secure when tripwire is reached over https', async () => {
+    const secure = await startTestTripwire({ worker: false, env: { TRIPWIRE_PUBLIC_URL: 'https://tripwire.example' } });
+    try {
+      const form = await fetch(`${secure.url}/sign-in`);
+      const nonceCookie = form.headers.get('set-cookie')!;
+      expect(nonceCookie).toMatch(/; HttpOnly; SameSite=Strict; Secure$/);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+      const response = await fetch(`${secure.url}/sign-in`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: nonceCookie.split(';')[0]!,
+          'x-forwarded-proto': 'https',
+        },
+        body: new URLSearchParams({ _csrf: csrf, key: secure.apiKey, next: '//evil.example/' }).toString(),
+      });
+      expect(response.status).toBe(303);
+      // An off-site `next` is not followed.
+      expect(response.headers.get('location')).toBe('/');
+      const session = response.headers.getSetCookie().find((c) => c.startsWith('tripwire_session='));
+      expect(session).toMatch(/; Max-Age=43200; HttpOnly; SameSite=Strict; Secure$/);
+    } finally {
+      await secure.stop();
+    }
+  });
 });
