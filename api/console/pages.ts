@@ -47,10 +47,20 @@ export function resourcePages(services: Services, page: PageRenderer, temporalUi
   });
 
   router.get('/automations', async (ctx) => {
+    const fired = prefectEventFilterSchema().parse({ event: { name: ['prefect.automation.triggered'] } });
+    const lastFired = new Map<string, string>();
+    for (const event of (await services.eventQueries.page(fired, 500)).events) {
+      const id = event.resource['prefect.resource.id'] ?? '';
+      if (!lastFired.has(id)) lastFired.set(id, event.occurred);
+    }
+    const automations = await services.automationService.list();
     page(ctx, 'automations.njk', {
       title: 'Automations',
       nav: 'automations',
-      automations: await services.automationService.list(),
+      automations: automations.map((a) => ({
+        ...a,
+        lastFired: lastFired.get(resourceIdFor('automation', a.id)),
+      })),
     });
   });
   router.get('/automations/new', (ctx) => {
@@ -92,10 +102,19 @@ export function resourcePages(services: Services, page: PageRenderer, temporalUi
   });
 
   router.get('/deployments', async (ctx) => {
+    const triggers = new Map<string, number>();
+    for (const automation of await services.automationService.list()) {
+      if (automation.owner_resource) {
+        triggers.set(automation.owner_resource, (triggers.get(automation.owner_resource) ?? 0) + 1);
+      }
+    }
     page(ctx, 'deployments.njk', {
       title: 'Deployments',
       nav: 'deployments',
-      deployments: await services.deploymentService.list(),
+      deployments: (await services.deploymentService.list()).map((d) => ({
+        ...d,
+        triggers: triggers.get(resourceIdFor('deployment', d.id)) ?? 0,
+      })),
     });
   });
   router.get('/deployments/:name', async (ctx) => {
