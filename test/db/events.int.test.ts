@@ -35,8 +35,10 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
       .set({ occurred: '2026-05-06T07:08:09.123Z' })
       .where('id', '=', whole.id)
       .execute();
-    await sql`delete from tripwire_migrations where name = '0004-sortable-occurred'`.execute(t.db.kysely);
-    expect(await migrate(t.db)).toEqual(['0004-sortable-occurred']);
+    // Migrations apply in order, so the later ones are undone too.
+    await sql`alter table webhooks drop column handshakes`.execute(t.db.kysely);
+    await sql`delete from tripwire_migrations where name >= '0004'`.execute(t.db.kysely);
+    expect(await migrate(t.db)).toEqual(['0004-sortable-occurred', '0005-webhook-handshakes']);
     expect(await column(whole.id)).toBe('2026-05-06T07:08:09.123000Z');
     expect(await column(micros.id)).toBe('2026-05-06T07:08:09.123456Z');
   });
