@@ -45,11 +45,7 @@ describe.each(DIALECTS)('AutomationRepository on %s', (dialect) => {
       values ('old', 'old', '', 1, '{"type":"event"}', '[]', 'automation/old', '2025-01-01T00:00:00.000Z',
       '2025-01-01T00:00:00.000Z')`.execute(t.db.kysely);
 
-    expect(await migrate(t.db)).toEqual([
-      '0003-automation-tags',
-      '0004-sortable-occurred',
-      '0005-webhook-handshakes',
-    ]);
+    expect(await migrate(t.db)).toEqual(['0003-automation-tags', '0004-sortable-occurred', '0005-webhook-handshakes']);
     expect((await automations.get('old'))?.tags).toEqual([]);
   });
 });
