@@ -9,7 +9,7 @@ import type { EventRepository } from '../../db/events';
 import { type PrefectEventFilter, prefectEventFilterSchema } from '../../core/events/prefect-filter';
 import { normaliseTimestamp } from '../../core/events/timestamp';
 import type { ReceivedEvent } from '../../core/events/schema';
-import { idFromResource, resourceIdFor } from '../../core/resources';
+import { idFromResource, resourceIdFor, uuidFromResource } from '../../core/resources';
 import { ConsoleError } from './http-error';
 import type { ConsoleAuth } from './session';
 
@@ -223,6 +223,10 @@ function row(event: ReceivedEvent) {
     resourceLabels: Object.entries(event.resource).filter(([k]) => k !== 'prefect.resource.id'),
     related: event.related.map((r) => ({
       id: r['prefect.resource.id'] ?? '',
+      // Resources tripwire itself names get a page of their own; ids are checked, never copied into a URL as they are.
+      eventId: uuidFromResource('event', r['prefect.resource.id']),
+      runId: uuidFromResource('flow-run', r['prefect.resource.id']),
+      automationId: uuidFromResource('automation', r['prefect.resource.id']),
       role: r['prefect.resource.role'] ?? '',
       name: r['prefect.resource.name'] ?? '',
     })),

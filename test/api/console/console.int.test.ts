@@ -162,9 +162,19 @@ describe('console end to end', () => {
     await page.locator('#run-state', { hasText: 'Completed' }).waitFor({ timeout: 45_000 });
     await expect(page.locator('#run-result').textContent()).resolves.toContain('received');
 
-    await page.goto(`${tw.url}/automations`);
-    await page.locator('text=push runs echo').click();
-    await page.locator('table.feed a', { hasText: 'prefect.automation.triggered' }).first().waitFor();
+    // The run links to the automation that made it; its firing to the event that caused it, whose page says so.
+    await page.locator('a', { hasText: 'automation push runs echo' }).click();
+    await page.waitForURL(/\/automations\//);
+    await page.locator('table.feed a', { hasText: 'prefect.automation.triggered' }).first().click();
+    await page.waitForURL(/\/events\//);
+    await page.locator('a.open[data-role="triggering-event"]').click();
+    await page.waitForURL(/\/events\//);
+    await expect(page.locator('h1').textContent()).resolves.toBe('github.push');
+    const caused = page.locator('section[aria-labelledby="caused-h"]');
+    await caused.locator('a', { hasText: 'prefect.automation.triggered' }).waitFor();
+    await expect(caused.textContent()).resolves.toContain('prefect.automation.action.executed');
+    // The run appears there too when the action's event names it.
+    expect(await caused.locator('a[href^="/flow-runs/"]').count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
 
