@@ -33,8 +33,11 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Returns the gate middleware. */
-export function consoleGate(auth: ConsoleAuth): Koa.Middleware {
+/**
+ * Returns the gate middleware. `publicOrigin` (from TRIPWIRE_PUBLIC_URL) is accepted as a request's Origin besides
+ * the one the request itself shows, for proxies that terminate TLS without saying so (X-Forwarded-Proto).
+ */
+export function consoleGate(auth: ConsoleAuth, publicOrigin: string): Koa.Middleware {
   return async (ctx, next) => {
     if (PASS_THROUGH.test(ctx.path)) {
       await next();
@@ -65,7 +68,9 @@ export function consoleGate(auth: ConsoleAuth): Koa.Middleware {
 
     if (!SAFE_METHODS.has(ctx.method)) {
       const origin = ctx.get('origin');
-      if (origin && origin !== ctx.origin) throw new ConsoleError(403, 'cross-origin request refused');
+      // Not ctx.origin: Koa 3 answers that from the Origin header itself.
+      if (origin && origin !== `${ctx.protocol}://${ctx.host}` && origin !== publicOrigin)
+        throw new ConsoleError(403, 'cross-origin request refused');
       let token = ctx.get('x-csrf-token');
       if (!isApi && /^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) {
         state.form = await readForm(ctx);

@@ -56,7 +56,7 @@ export function consoleRoutes(services: Services): ConsoleParts {
   });
 
   return {
-    gate: consoleGate(auth),
+    gate: consoleGate(auth, new URL(config.publicUrl).origin),
     routers: [
       assets,
       signInRoutes(auth, views),

@@ -32,7 +32,6 @@ export function signInRoutes(auth: ConsoleAuth, views: nunjucks.Environment): Ro
     const next = safeNext(form.get('next') ?? undefined);
     const nonce = ctx.cookies.get(SIGN_IN_COOKIE);
     if (!nonce || !auth.checkCsrf(nonce, form.get('_csrf') ?? undefined, 'sign-in')) {
-      ctx.status = 403;
       showForm(ctx, next, 'The form expired; please sign in again.');
       ctx.status = 403;
       return;

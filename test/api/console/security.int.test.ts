@@ -89,6 +89,21 @@ describe('console security', () => {
       headers: { 'content-type': 'application/json', 'x-csrf-token': 'guess' },
     });
     expect(wrongToken.status()).toBe(403);
+    // The right token from another origin: refused too.
+    await page.goto(`${tw.url}/webhooks`);
+    const token = (await page.locator('meta[name="csrf-token"]').getAttribute('content'))!;
+    const session = (await context.cookies()).find((c) => c.name === 'tripwire_session')!;
+    const otherOrigin = await fetch(`${tw.url}/console/api/webhooks`, {
+      method: 'POST',
+      body,
+      headers: {
+        cookie: `tripwire_session=${session.value}`,
+        'content-type': 'application/json',
+        'x-csrf-token': token,
+        origin: 'http://evil.example',
+      },
+    });
+    expect(otherOrigin.status).toBe(403);
 
     // A real cross-site form post: a page on another origin auto-submits a form to the console.
     const evil = http.createServer((_req, res) => {
