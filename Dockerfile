@@ -17,6 +17,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/package.json ./package.json
+# The console's page templates and static files are read at run time from the project folder, not compiled.
+COPY --from=build /app/api/console/views ./api/console/views
+COPY --from=build /app/api/console/static ./api/console/static
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -13,6 +13,8 @@ export interface AppOptions {
   publicRoutes: Router[];
   /** Routes mounted under /api, behind the API key. */
   apiRoutes: Router[];
+  /** The web console at `/` (api/console): its gate runs first; /console/api reaches apiRoutes with a session. */
+  console?: { gate: Koa.Middleware; routers: Router[] };
 }
 
 /** Returns the Koa app; errors at or above 500 are logged through `logger`, with no request data. */
@@ -21,6 +23,8 @@ export function createApp(options: AppOptions): Koa {
   app.proxy = true;
   app.silent = true;
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    // A client that leaves a live tail (a browser navigating away) ends its stream early; nothing failed.
+    if ((error as { code?: unknown })?.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     options.logger.error('request failed', {
       method: ctx?.method,
       path: ctx?.path.startsWith('/hooks/') ? '/hooks/:slug' : ctx?.path,
@@ -29,16 +33,20 @@ export function createApp(options: AppOptions): Koa {
     });
   });
   app.use(errorMiddleware());
+  if (options.console) app.use(options.console.gate);
   for (const router of options.publicRoutes) app.use(router.routes()).use(router.allowedMethods());
 
   // Checked for every /api path, matched or not, so the key is required before anything else is revealed.
   const auth = requireApiKey(options.apiKey);
   app.use(async (ctx, next) => {
-    if (ctx.path === '/api' || ctx.path.startsWith('/api/')) await auth(ctx, next);
+    // The console's gate has checked a session and a CSRF token instead (api/console/gate.ts).
+    if ((ctx.state as { consoleApi?: boolean }).consoleApi === true) await next();
+    else if (ctx.path === '/api' || ctx.path.startsWith('/api/')) await auth(ctx, next);
     else await next();
   });
   const api = new Router({ prefix: '/api' });
   for (const router of options.apiRoutes) api.use(router.routes(), router.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
+  for (const router of options.console?.routers ?? []) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }

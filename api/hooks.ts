@@ -3,6 +3,7 @@
 // slug is the credential (plus a signature when the webhook asks for one).
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
+import { answerHandshake } from '../services/webhooks/handshakes';
 import { WEBHOOK_METHODS, type WebhookReceiver } from '../services/webhooks/receive';
 import { TripwireError } from '../core/errors';
 
@@ -11,6 +12,17 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
   const router = new Router();
   router.all('/hooks/:slug', async (ctx) => {
     const method = ctx.method.toUpperCase();
+    if (method === 'OPTIONS') {
+      // The CloudEvents webhook handshake, for the webhooks that take part in it; a 405 for the rest.
+      const webhook = await receiver.find(ctx.params.slug!);
+      const answer = webhook && answerHandshake(webhook, { method, headers: ctx.headers, rawBody: Buffer.alloc(0) });
+      if (answer) {
+        ctx.set(answer.headers);
+        ctx.status = 200;
+        ctx.body = answer.body;
+        return;
+      }
+    }
     if (!(WEBHOOK_METHODS as readonly string[]).includes(method)) {
       throw new TripwireError('METHOD_NOT_ALLOWED', `webhooks accept ${WEBHOOK_METHODS.join(', ')}`, undefined, {
         headers: { Allow: WEBHOOK_METHODS.join(', ') },
@@ -36,6 +48,15 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
       throw new TripwireError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
     }
 
+    const handshake = webhook.handshakes.length
+      ? answerHandshake(webhook, { method, headers: ctx.headers, rawBody })
+      : undefined;
+    if (handshake) {
+      ctx.set(handshake.headers);
+      ctx.status = 200;
+      ctx.body = handshake.body;
+      return;
+    }
     await receiver.receive(webhook, { method, headers: ctx.headers, rawBody });
     ctx.status = 204;
   });

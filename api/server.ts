@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type Koa from 'koa';
 import { createApp } from './app';
+import { consoleRoutes } from './console';
 import { automationRoutes } from './automations';
 import { deploymentRoutes } from './deployments';
 import { eventsSocket, type UpgradeHandler } from './events-socket';
@@ -18,6 +19,7 @@ export function buildApp(services: ApiServices): Koa {
   return createApp({
     apiKey: services.apiKey.key,
     logger: services.logger,
+    console: consoleRoutes(services),
     publicRoutes: [
       healthRoutes([
         { name: 'temporal', check: () => services.temporal.check() },
@@ -26,7 +28,7 @@ export function buildApp(services: ApiServices): Koa {
       hookRoutes(services.receiver, config.webhookMaxBodyBytes),
     ],
     apiRoutes: [
-      webhookRoutes(services.webhookService),
+      webhookRoutes(services.webhookService, services.receiver),
       eventQueryRoutes(services.eventQueries),
       eventRoutes(services.events, services.pipeline, services.feed, { maxBodyBytes: config.eventMaxBytes }),
       automationRoutes(services.automationService),

@@ -1,13 +1,19 @@
 // /api/webhooks — management of webhooks. Template syntax errors are 422s that say where (the service throws them);
 // nothing is saved then.
 import Router from '@koa/router';
-import { createWebhookSchema, patchWebhookSchema, replaceWebhookSchema } from '../services/webhooks/schema';
+import type { WebhookReceiver } from '../services/webhooks/receive';
+import {
+  createWebhookSchema,
+  patchWebhookSchema,
+  previewRequestSchema,
+  replaceWebhookSchema,
+} from '../services/webhooks/schema';
 import type { WebhookService } from '../services/webhooks/service';
 import { TripwireError } from '../core/errors';
 import { parseWith, readJson } from './input';
 
 /** Returns the router of /webhooks (mounted under /api). */
-export function webhookRoutes(service: WebhookService): Router {
+export function webhookRoutes(service: WebhookService, receiver: WebhookReceiver): Router {
   const router = new Router({ prefix: '/webhooks' });
   const notFound = (id: string) => new TripwireError('NOT_FOUND', `Webhook with id '${id}' not found.`);
   const found = <T>(value: T | undefined, id: string): T => {
@@ -22,6 +28,23 @@ export function webhookRoutes(service: WebhookService): Router {
     const input = parseWith(createWebhookSchema, await readJson(ctx), 'webhook');
     ctx.body = await service.create(input);
     ctx.status = 201;
+  });
+  // Renders a sample request through a template and validates the events; stores nothing, so it is safe to repeat.
+  router.post('/preview', async (ctx) => {
+    const input = parseWith(previewRequestSchema, await readJson(ctx), 'preview');
+    if (input.template === undefined) {
+      throw new TripwireError('UNPROCESSABLE', 'invalid preview', [
+        { path: 'template', message: 'template is required' },
+      ]);
+    }
+    const webhook = { id: '00000000-0000-0000-0000-000000000000', name: 'preview', template: input.template };
+    ctx.body = receiver.preview(webhook, sampleRequest(input.request));
+  });
+  router.post('/:id/preview', async (ctx) => {
+    const input = parseWith(previewRequestSchema, await readJson(ctx), 'preview');
+    const webhook = found(await service.get(ctx.params.id!), ctx.params.id!);
+    const template = input.template ?? webhook.template;
+    ctx.body = receiver.preview({ ...webhook, template }, sampleRequest(input.request));
   });
   router.get('/:id', async (ctx) => {
     ctx.body = found(await service.get(ctx.params.id!), ctx.params.id!);
@@ -42,4 +65,9 @@ export function webhookRoutes(service: WebhookService): Router {
     ctx.status = 204;
   });
   return router;
+}
+
+function sampleRequest(request: { method: string; headers: Record<string, string>; body: string }) {
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { method: request.method, headers, rawBody: Buffer.from(request.body, 'utf8') };
 }

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one after another, each printing its numbers and its ratio to a baseline
 // measured in the same run.
+import { benchConsole } from './console';
 import { benchEventQueries } from './event-queries';
 import { benchEvents } from './events';
 import { benchTriggers } from './triggers';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   if (!only || only === 'events') await benchEvents();
   if (!only || only === 'queries') await benchEventQueries();
   if (!only || only === 'triggers') await benchTriggers();
+  if (!only || only === 'console') await benchConsole();
 }
 
 main().catch((error: unknown) => {

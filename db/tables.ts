@@ -10,6 +10,8 @@ export interface WebhooksTable {
   enabled: number;
   slug: string;
   verification: string | null;
+  /** JSON array of WebhookHandshake names (migration 0005). */
+  handshakes: string;
   created: string;
   updated: string;
 }

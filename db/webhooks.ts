@@ -10,6 +10,10 @@ export interface WebhookVerification {
   tolerance_seconds?: number;
 }
 
+/** Subscription handshakes a webhook answers itself (services/webhooks/handshakes.ts). */
+export const WEBHOOK_HANDSHAKES = ['event-grid', 'cloudevents', 'slack'] as const;
+export type WebhookHandshake = (typeof WEBHOOK_HANDSHAKES)[number];
+
 export interface WebhookRecord {
   id: string;
   name: string;
@@ -18,12 +22,13 @@ export interface WebhookRecord {
   enabled: boolean;
   slug: string;
   verification: WebhookVerification | null;
+  handshakes: WebhookHandshake[];
   created: string;
   updated: string;
 }
 
 export type WebhookChanges = Partial<
-  Pick<WebhookRecord, 'name' | 'description' | 'template' | 'enabled' | 'slug' | 'verification'>
+  Pick<WebhookRecord, 'name' | 'description' | 'template' | 'enabled' | 'slug' | 'verification' | 'handshakes'>
 >;
 
 /** How many webhooks the slug cache holds; past that it starts afresh. */
@@ -110,6 +115,7 @@ export class WebhookRepository {
     if (changes.template !== undefined) set.template = changes.template;
     if (changes.enabled !== undefined) set.enabled = changes.enabled ? 1 : 0;
     if (changes.slug !== undefined) set.slug = changes.slug;
+    if (changes.handshakes !== undefined) set.handshakes = JSON.stringify(changes.handshakes);
     if (changes.verification !== undefined) {
       set.verification = changes.verification === null ? null : JSON.stringify(changes.verification);
     }
@@ -132,6 +138,7 @@ function toRow(record: WebhookRecord): WebhooksTable {
     ...record,
     enabled: record.enabled ? 1 : 0,
     verification: record.verification ? JSON.stringify(record.verification) : null,
+    handshakes: JSON.stringify(record.handshakes),
   };
 }
 
@@ -140,5 +147,6 @@ function fromRow(row: Selectable<WebhooksTable>): WebhookRecord {
     ...row,
     enabled: row.enabled === 1,
     verification: row.verification ? (JSON.parse(row.verification) as WebhookVerification) : null,
+    handshakes: JSON.parse(row.handshakes) as WebhookHandshake[],
   };
 }

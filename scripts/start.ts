@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'tripwire is running',
+    `  Console          ${config.publicUrl}/   (sign in with the ${config.console.password ? 'console password' : 'API key'})`,
     `  API              ${http.url}/api   (Authorization: Bearer <key>)`,
     `  Webhooks         ${config.publicUrl}/hooks/<slug>`,
     `  Health           ${http.url}/healthz`,

@@ -17,6 +17,11 @@ interface Webhook {
 
 const COLUMNS = ['id', 'slug', 'name', 'enabled', 'template'];
 
+/** What POST /api/webhooks/preview answers. */
+type PreviewOutcome =
+  | { ok: true; rendered: string; events: unknown[] }
+  | { ok: false; stage: string; reason: string; rendered?: string; line?: number; column?: number };
+
 /** How long a question waits for an answer piped in (`echo y | tripwire webhook rotate ID`) before it counts as no. */
 const PIPED_ANSWER_MS = 2000;
 
@@ -156,6 +161,58 @@ export function registerWebhookCommands(program: Command, client: () => ApiClien
       const rotated = await client().request<Webhook>('POST', `/api/webhooks/${encodeURIComponent(id)}/rotate`);
       report(format, rotated, `Successfully rotated webhook URL to ${rotated.url}`);
     });
+
+  webhook
+    .command('preview [id]')
+    .description("render a sample request through a template (a webhook's, or -t) and validate it; stores nothing")
+    .option('-t, --template <template>', "the template to try (default: the webhook's own)")
+    .option('--template-file <file>', 'read the template from a file')
+    .option('-b, --body <text>', 'the request body', '')
+    .option('--body-file <file>', 'read the request body from a file (- for stdin)')
+    .option('-H, --header <header...>', 'a request header, "Name: value" (repeatable)')
+    .option('-X, --method <method>', 'the request method', 'POST')
+    .option('-o, --output <format>', 'table or json')
+    .action(
+      async (
+        id: string | undefined,
+        options: {
+          template?: string;
+          templateFile?: string;
+          body: string;
+          bodyFile?: string;
+          header?: string[];
+          method: string;
+          output?: string;
+        },
+      ) => {
+        const template = templateFrom(options);
+        if (!id && !template) throw new Error('give a webhook id, or a template (-t or --template-file)');
+        const headers: Record<string, string> = {};
+        for (const header of options.header ?? []) {
+          const colon = header.indexOf(':');
+          if (colon < 1) throw new Error(`a header is "Name: value", got "${header}"`);
+          headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+        }
+        const body =
+          options.bodyFile === undefined
+            ? options.body
+            : fs.readFileSync(options.bodyFile === '-' ? 0 : options.bodyFile, 'utf8');
+        const outcome = await client().request<PreviewOutcome>(
+          'POST',
+          id ? `/api/webhooks/${encodeURIComponent(id)}/preview` : '/api/webhooks/preview',
+          { ...(template ? { template } : {}), request: { method: options.method.toUpperCase(), headers, body } },
+        );
+        const format = outputFormat(options.output);
+        if (format === 'json') report(format, outcome, '');
+        else if (outcome.ok) process.stdout.write(JSON.stringify(outcome.events, null, 2) + '\n');
+        else {
+          const where = outcome.line !== undefined ? ` (line ${outcome.line}, column ${outcome.column ?? 0})` : '';
+          process.stderr.write(`${outcome.stage}: ${outcome.reason}${where}\n`);
+          if (outcome.rendered !== undefined) process.stderr.write(`rendered:\n${outcome.rendered}\n`);
+        }
+        if (!outcome.ok) process.exitCode = 1;
+      },
+    );
 
   webhook
     .command('delete <id>')

@@ -6,6 +6,7 @@ import * as init from './0001-init';
 import * as webhookChanges from './0002-webhook-changes';
 import * as automationTags from './0003-automation-tags';
 import * as sortableOccurred from './0004-sortable-occurred';
+import * as webhookHandshakes from './0005-webhook-handshakes';
 import * as flowRunTriggers from './0006-flow-run-triggers';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0002-webhook-changes': webhookChanges,
   '0003-automation-tags': automationTags,
   '0004-sortable-occurred': sortableOccurred,
+  '0005-webhook-handshakes': webhookHandshakes,
   '0006-flow-run-triggers': flowRunTriggers,
 };
 

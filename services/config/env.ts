@@ -85,6 +85,12 @@ export const envSchema = z.object({
     .describe('How long events are kept (seconds or ISO 8601 duration, e.g. P7D)'),
   TEMPLATE_TIMEOUT_MS: positiveInt.default(1000).describe('Longest a template may render'),
   TEMPLATE_MAX_OUTPUT_BYTES: positiveInt.default(1_048_576).describe('Largest output a template may render'),
+  TRIPWIRE_CONSOLE_PASSWORD: optionalText.describe(
+    'Password of the web console; when unset, the console signs in with the API key',
+  ),
+  TRIPWIRE_CONSOLE_SESSION: duration
+    .default(12 * 3600)
+    .describe('How long a console sign-in lasts (seconds or ISO 8601 duration, e.g. PT12H)'),
 });
 
 export type EnvInput = z.input<typeof envSchema>;
@@ -117,6 +123,11 @@ export interface Config {
   readonly eventRetentionSeconds: number;
   readonly templateTimeoutMs: number;
   readonly templateMaxOutputBytes: number;
+  readonly console: {
+    /** The console's own password; the API key signs in when unset. */
+    readonly password: string | undefined;
+    readonly sessionSeconds: number;
+  };
 }
 
 /** Thrown when the environment holds a value tripwire cannot use; the message names each variable. */
@@ -157,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventRetentionSeconds: e.EVENT_RETENTION,
     templateTimeoutMs: e.TEMPLATE_TIMEOUT_MS,
     templateMaxOutputBytes: e.TEMPLATE_MAX_OUTPUT_BYTES,
+    console: Object.freeze({ password: e.TRIPWIRE_CONSOLE_PASSWORD, sessionSeconds: e.TRIPWIRE_CONSOLE_SESSION }),
   });
 }
 

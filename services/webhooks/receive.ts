@@ -9,12 +9,12 @@ import {
   type IngestPipeline,
   type OwnEvent,
 } from '../events/pipeline';
+import { ERROR_STATUS, TripwireError } from '../../core/errors';
 import type { Logger } from '../logging/logger';
 import { caseInsensitiveHeaders } from '../../templates/headers';
 import { renderTemplate, TemplateError } from '../../templates/render';
 import { BodyParseError, parseBody } from './body';
 import { SignatureError, verifySignature } from './verify';
-import { ERROR_STATUS, TripwireError } from '../../core/errors';
 
 export const WEBHOOK_METHODS = ['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH'] as const;
 
@@ -28,6 +28,18 @@ export interface IncomingRequest {
 export type RefusalCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'PAYLOAD_TOO_LARGE';
 
 const STORE_UNAVAILABLE = 'tripwire cannot store events right now; nothing was accepted, retry later';
+
+/** Why a preview produced no events: the step that failed, its message, and the rendered text when there was one. */
+export interface PreviewFailure {
+  ok: false;
+  stage: 'body' | 'render' | 'json' | 'validate';
+  reason: string;
+  rendered?: string;
+  line?: number;
+  column?: number;
+}
+
+export type PreviewOutcome = { ok: true; rendered: string; events: Event[] } | PreviewFailure;
 
 export interface ReceiverOptions {
   templateTimeoutMs: number;
@@ -70,12 +82,64 @@ export class WebhookReceiver {
       }
     }
 
+    const rendered = this.render(webhook, request);
+    if (!rendered.ok) throw await this.refuse(webhook, request, 'BAD_REQUEST', rendered.reason, rendered.rendered);
+    const completed = rendered.candidates;
+    try {
+      const events = this.pipeline.validate(completed, completed.length > 1);
+      await this.pipeline.store(events);
+      return events;
+    } catch (error) {
+      if (error instanceof EventValidationError) {
+        throw await this.refuse(
+          webhook,
+          request,
+          'BAD_REQUEST',
+          `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
+          rendered.text,
+        );
+      }
+      if (error instanceof EventStoreUnavailableError) {
+        this.logger.error('webhook event not stored', { webhook: webhook.id, error: error.message });
+        throw new TripwireError('UNAVAILABLE', STORE_UNAVAILABLE, undefined, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Renders `request` through `webhook`'s template and validates the events as receive() would, storing nothing and
+   * skipping signature verification: the template playground and `tripwire webhook preview` use it.
+   */
+  preview(webhook: Pick<WebhookRecord, 'id' | 'name' | 'template'>, request: IncomingRequest): PreviewOutcome {
+    const rendered = this.render(webhook, request);
+    if (!rendered.ok) return rendered;
+    try {
+      const events = this.pipeline.validate(rendered.candidates, rendered.candidates.length > 1);
+      return { ok: true, rendered: rendered.text, events };
+    } catch (error) {
+      if (!(error instanceof EventValidationError)) throw error;
+      return {
+        ok: false,
+        stage: 'validate',
+        reason: `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
+        rendered: rendered.text,
+      };
+    }
+  }
+
+  /** Parses the body, renders the template and completes the events, or says which step failed and why. */
+  private render(
+    webhook: Pick<WebhookRecord, 'id' | 'name' | 'template'>,
+    request: IncomingRequest,
+  ): { ok: true; text: string; candidates: Record<string, unknown>[] } | PreviewFailure {
+    const header = (name: string) => firstHeader(request.headers, name);
     let body: unknown;
     try {
       body = parseBody(request.rawBody, header('content-type'));
     } catch (error) {
       if (!(error instanceof BodyParseError)) throw error;
-      throw await this.refuse(webhook, request, 'BAD_REQUEST', error.message);
+      return { ok: false, stage: 'body', reason: error.message };
     }
 
     const headers = templateHeaders(request.headers);
@@ -88,61 +152,32 @@ export class WebhookReceiver {
       );
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
-      throw await this.refuse(
-        webhook,
-        request,
-        'BAD_REQUEST',
-        `the webhook's template failed to render: ${error.message}`,
-      );
+      return {
+        ok: false,
+        stage: 'render',
+        reason: `the webhook's template failed to render: ${error.message}`,
+        ...(error.line !== undefined ? { line: error.line, column: error.column ?? 0 } : {}),
+      };
     }
 
     let output: unknown;
     try {
       output = JSON.parse(rendered);
     } catch (error) {
-      throw await this.refuse(
-        webhook,
-        request,
-        'BAD_REQUEST',
-        `the template did not render JSON: ${(error as Error).message}`,
-        rendered,
-      );
+      const reason = `the template did not render JSON: ${(error as Error).message}`;
+      return { ok: false, stage: 'json', reason, rendered };
     }
     const candidates = Array.isArray(output) ? output : [output];
     if (candidates.length === 0 || candidates.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
-      throw await this.refuse(
-        webhook,
-        request,
-        'BAD_REQUEST',
-        'the template must render a JSON object (or an array of objects)',
-        rendered,
-      );
+      const reason = 'the template must render a JSON object (or an array of objects)';
+      return { ok: false, stage: 'json', reason, rendered };
     }
-
     const defaults = { method: request.method.toUpperCase(), headers, body };
-    const completed = candidates.map((candidate) =>
-      completeEvent(candidate as Record<string, unknown>, webhook, defaults),
-    );
-    try {
-      const events = this.pipeline.validate(completed, completed.length > 1);
-      await this.pipeline.store(events);
-      return events;
-    } catch (error) {
-      if (error instanceof EventValidationError) {
-        throw await this.refuse(
-          webhook,
-          request,
-          'BAD_REQUEST',
-          `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
-          rendered,
-        );
-      }
-      if (error instanceof EventStoreUnavailableError) {
-        this.logger.error('webhook event not stored', { webhook: webhook.id, error: error.message });
-        throw new TripwireError('UNAVAILABLE', STORE_UNAVAILABLE, undefined, { cause: error });
-      }
-      throw error;
-    }
+    return {
+      ok: true,
+      text: rendered,
+      candidates: candidates.map((c) => completeEvent(c as Record<string, unknown>, webhook, defaults)),
+    };
   }
 
   /** Records a refusal as a failure event and returns the error to answer with. */
@@ -185,7 +220,7 @@ export class WebhookReceiver {
 /** Fills what Prefect Cloud fills: the webhook as a related resource, and a payload of the request when absent. */
 function completeEvent(
   candidate: Record<string, unknown>,
-  webhook: WebhookRecord,
+  webhook: Pick<WebhookRecord, 'id' | 'name'>,
   defaults: { method: string; headers: Record<string, string>; body: unknown },
 ): Record<string, unknown> {
   const related: unknown = Array.isArray(candidate.related)

@@ -1,5 +1,6 @@
 // The management API's webhook shapes. The slug is never accepted from a client: tripwire assigns it.
 import { z } from 'zod';
+import { WEBHOOK_HANDSHAKES } from '../../db/webhooks';
 
 export const verificationSchema = z
   .object({
@@ -15,6 +16,10 @@ export const verificationSchema = z
   });
 
 const name = z.string().trim().min(1, 'name must not be empty').max(200);
+/** The subscription handshakes the webhook answers itself; each listed once. */
+const handshakes = z
+  .array(z.enum(WEBHOOK_HANDSHAKES))
+  .refine((list) => new Set(list).size === list.length, 'each handshake may be listed once');
 const template = z.string().min(1, 'template must not be empty').max(100_000);
 
 export const createWebhookSchema = z
@@ -24,6 +29,7 @@ export const createWebhookSchema = z
     template,
     enabled: z.boolean().default(true),
     verification: verificationSchema.nullable().optional(),
+    handshakes: handshakes.default([]),
   })
   .strict();
 
@@ -36,6 +42,22 @@ export const patchWebhookSchema = z
     template: template.optional(),
     enabled: z.boolean().optional(),
     verification: verificationSchema.nullable().optional(),
+    handshakes: handshakes.optional(),
+  })
+  .strict();
+
+/** A template playground request: a template (the stored one when previewing a webhook) and a sample request. */
+export const previewRequestSchema = z
+  .object({
+    template: template.optional(),
+    request: z
+      .object({
+        method: z.enum(['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH']).default('POST'),
+        headers: z.record(z.string(), z.string()).default({}),
+        body: z.string().max(10_000_000).default(''),
+      })
+      .strict()
+      .default({ method: 'POST', headers: {}, body: '' }),
   })
   .strict();
 

@@ -37,7 +37,7 @@ export class WebhookService {
   }
 
   /** Creates a webhook; the returned view carries the verification secret, the only time it is shown. */
-  async create(input: CreateWebhookInput): Promise<WebhookView> {
+  async create(input: Omit<CreateWebhookInput, 'handshakes'> & Partial<CreateWebhookInput>): Promise<WebhookView> {
     checkTemplate(input.template);
     const now = new Date().toISOString();
     const record: WebhookRecord = {
@@ -48,6 +48,7 @@ export class WebhookService {
       enabled: input.enabled,
       slug: newSlug(),
       verification: input.verification ? withSecret(input.verification) : null,
+      handshakes: input.handshakes ?? [],
       created: now,
       updated: now,
     };
@@ -76,6 +77,7 @@ export class WebhookService {
         description: changes.description ?? (replace ? '' : undefined),
         template: changes.template,
         enabled: changes.enabled ?? (replace ? true : undefined),
+        handshakes: changes.handshakes ?? (replace ? [] : undefined),
         verification,
       },
       new Date().toISOString(),

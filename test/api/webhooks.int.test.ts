@@ -28,7 +28,19 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'models', description: 'd', template: TEMPLATE, enabled: true });
     expect(Object.keys(created.body).sort()).toEqual(
-      ['created', 'description', 'enabled', 'id', 'name', 'slug', 'template', 'updated', 'url', 'verification'].sort(),
+      [
+        'created',
+        'description',
+        'enabled',
+        'handshakes',
+        'id',
+        'name',
+        'slug',
+        'template',
+        'updated',
+        'url',
+        'verification',
+      ].sort(),
     );
     expect(created.body.slug).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(created.body.url).toBe(`${tw.services.config.publicUrl}/hooks/${created.body.slug}`);
@@ -111,5 +123,29 @@ describe.each(DIALECTS)('webhook management on %s', (dialect) => {
     const wrong = await json(await tw.api('POST', '/api/webhooks', { name: '', template: 5 }));
     expect(wrong.status).toBe(422);
     expect(wrong.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['name', 'template']);
+  });
+  it('previews a sample request through a stored or given template, storing nothing', async () => {
+    const created = (await json(await tw.api('POST', '/api/webhooks', { name: 'preview', template: TEMPLATE }))).body;
+    const eventsBefore = (await json(await tw.api('GET', '/api/events?limit=500'))).body.events.length;
+    const stored = await json(await tw.api('POST', `/api/webhooks/${created.id}/preview`, { request: { body: '' } }));
+    expect(stored).toMatchObject({ status: 200, body: { ok: true, events: [{ event: 'model.refreshed' }] } });
+    expect(stored.body.events[0].related).toContainEqual(
+      expect.objectContaining({ 'prefect.resource.id': `prefect-cloud.webhook.${created.id}` }),
+    );
+    const broken = await json(
+      await tw.api('POST', `/api/webhooks/${created.id}/preview`, {
+        template: '{"event": "x", "resource": {"prefect.resource.id": "{{ body.id }}"}',
+        request: { headers: { 'Content-Type': 'application/json' }, body: '{"id": "a"}' },
+      }),
+    );
+    expect(broken.body).toMatchObject({ ok: false, stage: 'json', rendered: expect.stringContaining('"a"') });
+    const syntax = await json(
+      await tw.api('POST', '/api/webhooks/preview', { template: '{{ body.id ', request: { body: '{}' } }),
+    );
+    expect(syntax.body).toMatchObject({ ok: false, stage: 'render', line: expect.any(Number) });
+    const missing = await json(await tw.api('POST', '/api/webhooks/preview', { request: {} }));
+    expect(missing.status).toBe(422);
+    expect((await json(await tw.api('GET', '/api/events?limit=500'))).body.events.length).toBe(eventsBefore);
+    expect((await json(await tw.api('GET', `/api/webhooks/${created.id}`))).body.template).toBe(TEMPLATE);
   });
 });

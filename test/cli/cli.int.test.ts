@@ -74,6 +74,32 @@ describe('tripwire CLI', () => {
     }
   });
 
+  it('previews a template against a sample request without storing anything', async () => {
+    const template =
+      '{"event": "model.{{ body.action }}", "resource": {"prefect.resource.id": "m.{{ headers.x-id }}"}}';
+    const good = await cli([
+      'webhook',
+      'preview',
+      '-t',
+      '{"event": "model.{{ body.action }}", "resource": {"prefect.resource.id": "m.{{ headers[\'x-id\'] }}"}}',
+      '-H',
+      'X-Id: 7',
+      '-H',
+      'content-type: application/json',
+      '-b',
+      '{"action": "refreshed"}',
+    ]);
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject([
+      { event: 'model.refreshed', resource: { 'prefect.resource.id': 'm.7' } },
+    ]);
+    // headers.x-id is `headers.x - id` in a template: it renders, but not JSON an event can come from.
+    const bad = await cli(['webhook', 'preview', '-t', template, '-b', '{"action": "refreshed"}']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^(render|json|validate): /);
+    expect((await json(['webhook', 'ls'])).filter((w: { name: string }) => w.name === 'preview')).toEqual([]);
+  });
+
   it('creates, lists, toggles, rotates and deletes a webhook', async () => {
     const template =
       '{"event": "model.refreshed", "resource": {"prefect.resource.id": "product.models.{{ body.model }}"}}';

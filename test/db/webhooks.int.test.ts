@@ -21,6 +21,7 @@ describe.each(DIALECTS)('WebhookRepository on %s', (dialect) => {
       enabled: true,
       slug: 'slug-a',
       verification: { type: 'github' as const, secret: 's3cret' },
+      handshakes: [],
       created: '2026-01-01T00:00:00.000Z',
       updated: '2026-01-01T00:00:00.000Z',
     };
@@ -57,6 +58,7 @@ describe.each(DIALECTS)('WebhookRepository on %s', (dialect) => {
       enabled: true,
       slug: 'slug-cached',
       verification: null,
+      handshakes: [],
       created: '2026-01-01T00:00:00.000Z',
       updated: '2026-01-01T00:00:00.000Z',
     };
