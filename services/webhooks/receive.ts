@@ -3,6 +3,7 @@
 // an operator sees in the feed why a sender was refused.
 import type { WebhookRecord, WebhookRepository } from '../../db/webhooks';
 import type { Event } from '../../core/events/schema';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth';
 import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../events/pipeline';
 import type { Logger } from '../logging/logger';
 import { caseInsensitiveHeaders } from '../../templates/headers';
@@ -91,6 +92,9 @@ export class WebhookReceiver {
         `the template did not render JSON: ${(error as Error).message}`,
         rendered,
       );
+    }
+    if (exceedsJsonDepth(rendered, MAX_JSON_DEPTH)) {
+      return this.refuse(webhook, request, 400, tooDeepMessage('the JSON the template rendered'), rendered);
     }
     const candidates = Array.isArray(output) ? output : [output];
     if (candidates.length === 0 || candidates.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {
