@@ -19,10 +19,13 @@ export function buildApp(services: Services): Koa {
     apiKey: services.apiKey.key,
     logger: services.logger,
     publicRoutes: [
-      healthRoutes([
-        { name: 'temporal', check: () => services.temporal.check() },
-        { name: 'database', check: () => services.db.ping() },
-      ]),
+      healthRoutes(
+        [
+          { name: 'temporal', check: () => services.temporal.check() },
+          { name: 'database', check: () => services.db.ping() },
+        ],
+        [{ name: 'outbox', read: () => outboxReport(services) }],
+      ),
       hookRoutes(services.receiver, config.webhookMaxBodyBytes),
     ],
     apiRoutes: [
@@ -33,6 +36,15 @@ export function buildApp(services: Services): Koa {
       ...deploymentRoutes(services.deploymentService, services.flowRunStarter, services.flowRunRecords, process.cwd()),
     ],
   });
+}
+
+/** The router's lag: events waiting in the outbox, and how long the oldest has waited. */
+async function outboxReport(services: Services): Promise<Record<string, unknown>> {
+  const { depth, oldestEnqueuedAt } = await services.events.outboxLag();
+  return {
+    depth,
+    oldest_age_ms: oldestEnqueuedAt === null ? 0 : Math.max(0, Date.now() - Date.parse(oldestEnqueuedAt)),
+  };
 }
 
 /** Returns the handler of WebSocket upgrades: Prefect's event streams, /api/events/in and /api/events/out. */
