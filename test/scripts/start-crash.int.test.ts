@@ -8,10 +8,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { alive, goneWithin, ownerRecord, startEnv, startProcess, type StartedProcess } from './helpers/start-process';
-import { eventually, readJson } from './helpers/tripwire';
+import { alive, goneWithin, ownerRecord, startEnv, startProcess, type StartedProcess } from '../helpers/start-process';
+import { eventually, readJson } from '../helpers/tripwire';
 
-const FLOWS = path.resolve(__dirname, 'fixtures', 'flows', 'test-flows.ts');
+const FLOWS = path.resolve(__dirname, '..', 'fixtures', 'flows', 'test-flows.ts');
 
 function apiOf(env: Record<string, string>) {
   const url = `http://127.0.0.1:${env.PORT}`;
