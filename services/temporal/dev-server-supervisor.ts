@@ -21,8 +21,10 @@ function main(): void {
   }
   // The server's output goes where the supervisor's does (the log file the parent opened).
   const server = spawn(cliPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  const tell = (message: SupervisorMessage) => {
-    if (process.connected) process.send!(message);
+  /** Sends `message` to the parent, if it is still there, then calls `then` (once the message is written). */
+  const tell = (message: SupervisorMessage, then: () => void = () => {}) => {
+    if (process.connected) process.send!(message, undefined, {}, () => then());
+    else then();
   };
 
   let stopping = false;
@@ -38,17 +40,15 @@ function main(): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('SIGHUP', stop);
+  if (!process.connected) stop(); // the parent died before this process got going
 
   server.once('error', (error) => {
     process.stderr.write(`dev-server-supervisor: could not start ${cliPath}: ${error.message}\n`);
     process.exit(127);
   });
   server.once('spawn', () => tell({ type: 'started', pid: server.pid! }));
-  server.once('exit', (code, signal) => {
-    tell({ type: 'exited', code, signal });
-    // Exit after the message is flushed; the parent may already be gone, which is fine.
-    setImmediate(() => process.exit(code ?? 1));
-  });
+  // Exit once the parent has the message (process.exit would drop a message still queued), or at once without one.
+  server.once('exit', (code, signal) => tell({ type: 'exited', code, signal }, () => process.exit(code ?? 1)));
 }
 
 main();
