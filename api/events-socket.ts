@@ -76,7 +76,7 @@ function streamIn(
     const message = parseMessage(data, isBinary);
     if (!admit(message)) return;
     if (message === undefined) {
-      logger.warn('events stream: a message that is not a JSON text frame was dropped');
+      logger.warn('events stream: a message that is not a JSON text frame (or nests too deeply) was dropped');
       return;
     }
     const stored = pipeline.accept([message], false).catch((error: unknown) => {

@@ -4,10 +4,14 @@ import type Koa from 'koa';
 import getRawBody from 'raw-body';
 import type { z } from 'zod';
 import { TripwireError, type ErrorDetail } from '../core/errors';
+import { exceedsJsonDepth, tooDeepMessage } from '../core/json-depth';
 
 export const MAX_API_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Returns the parsed JSON body; throws 400 for malformed JSON, 413 when over the limit, 415 for non-JSON. */
+/**
+ * Returns the parsed JSON body; throws 400 for malformed or too deeply nested JSON, 413 when over the limit, 415 for
+ * non-JSON.
+ */
 export async function readJson(ctx: Koa.Context, limit = MAX_API_BODY_BYTES): Promise<unknown> {
   return readBody(ctx, limit, false);
 }
@@ -38,11 +42,15 @@ async function readBody(ctx: Koa.Context, limit: number, optional: boolean): Pro
     if (optional) return undefined;
     throw new TripwireError('BAD_REQUEST', 'request body is empty; expected JSON');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new TripwireError('BAD_REQUEST', `request body is not valid JSON: ${(error as Error).message}`);
   }
+  // The parse takes any depth; what follows it recurses.
+  if (exceedsJsonDepth(text)) throw new TripwireError('BAD_REQUEST', tooDeepMessage('request body'));
+  return parsed;
 }
 
 /** Returns `input` parsed by `schema`, or throws 422 with one detail per issue. */

@@ -1,6 +1,7 @@
 // What Prefect's two event streams share: the first-message handshake of its self-hosted protocol
 // (`{"type": "auth", "token": …}` answered `auth_success` or `auth_failure`), close codes, and message parsing.
 import type { RawData, WebSocket } from 'ws';
+import { exceedsJsonDepth } from '../core/json-depth';
 
 /** RFC 6455 close codes used by the streams. */
 export const CLOSE = {
@@ -26,15 +27,21 @@ export function closeWith(ws: WebSocket, code: number, reason: string): void {
   ws.close(code, cut);
 }
 
-/** Returns a text message parsed as JSON, or undefined for binary frames and text that is not JSON. */
+/**
+ * Returns a text message parsed as JSON, or undefined for binary frames, text that is not JSON and JSON nested deeper
+ * than MAX_JSON_DEPTH (which nothing after the parse could take).
+ */
 export function parseMessage(data: RawData, isBinary: boolean): unknown {
   if (isBinary) return undefined;
   const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  const text = buffer.toString('utf8');
+  let parsed: unknown;
   try {
-    return JSON.parse(buffer.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
+  return exceedsJsonDepth(text) ? undefined : parsed;
 }
 
 export function messageType(message: unknown): unknown {

@@ -21,10 +21,13 @@ export function buildApp(services: ApiServices): Koa {
     logger: services.logger,
     console: consoleRoutes(services),
     publicRoutes: [
-      healthRoutes([
-        { name: 'temporal', check: () => services.temporal.check() },
-        { name: 'database', check: () => services.db.ping() },
-      ]),
+      healthRoutes(
+        [
+          { name: 'temporal', check: () => services.temporal.check() },
+          { name: 'database', check: () => services.db.ping() },
+        ],
+        [{ name: 'outbox', read: () => outboxReport(services) }],
+      ),
       hookRoutes(services.receiver, config.webhookMaxBodyBytes),
     ],
     apiRoutes: [
@@ -38,6 +41,15 @@ export function buildApp(services: ApiServices): Koa {
       }),
     ],
   });
+}
+
+/** The router's lag: events waiting in the outbox, and how long the oldest has waited. */
+async function outboxReport(services: ApiServices): Promise<Record<string, unknown>> {
+  const { depth, oldestEnqueuedAt } = await services.events.outboxLag();
+  return {
+    depth,
+    oldest_age_ms: oldestEnqueuedAt === null ? 0 : Math.max(0, Date.now() - Date.parse(oldestEnqueuedAt)),
+  };
 }
 
 /** Returns the handler of WebSocket upgrades: Prefect's event streams, /api/events/in and /api/events/out. */

@@ -150,6 +150,18 @@ export class EventRepository {
     return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.body) as ReceivedEvent, attempts: row.attempts }));
   }
 
+  /**
+   * Returns how many events wait in the outbox and when the oldest was enqueued (null when empty), in one scan: the
+   * router's lag, for /readyz.
+   */
+  async outboxLag(): Promise<{ depth: number; oldestEnqueuedAt: string | null }> {
+    const row = await this.db
+      .selectFrom('event_outbox')
+      .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('enqueued_at').as('oldest')])
+      .executeTakeFirst();
+    return { depth: Number(row?.depth ?? 0), oldestEnqueuedAt: (row?.oldest as string | null | undefined) ?? null };
+  }
+
   /** Returns how many events wait in the outbox, for health and benchmarks. */
   async outboxSize(): Promise<number> {
     const row = await this.db

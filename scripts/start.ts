@@ -1,6 +1,7 @@
 // `npm start`: tripwire on the embedded default. Starts the Temporal dev server (unless TEMPORAL_ADDRESS points at a
 // cluster), then the worker and the API in this one process, prints where everything is, and shuts all of it down
-// cleanly on Ctrl-C. State persists in TRIPWIRE_DATA_DIR, so starting again picks up where it stopped.
+// cleanly on Ctrl-C: the worker hands back its tasks before the server stops. State persists in TRIPWIRE_DATA_DIR,
+// so starting again picks up where it stopped, after a crash too (services/temporal/embedded-temporal.ts).
 import path from 'node:path';
 import { API_KEY_FILE } from '../services/config/api-key';
 import { buildApp, buildUpgrade, listen } from '../api/server';
@@ -10,21 +11,21 @@ import { withApiParts } from '../api/wiring';
 import { openCoreServices } from '../services/wiring';
 import { withWorkerParts } from '../worker/wiring';
 import { startWorker } from '../worker/tripwire-worker';
-import { type DevServer, startDevServer } from '../services/temporal/dev-server';
+import { EmbeddedTemporal } from '../services/temporal/embedded-temporal';
 import { PoolWorker } from '../worker/pool-worker';
 
 const DEFAULT_POOL = 'default';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();
-  let devServer: DevServer | undefined;
+  let devServer: EmbeddedTemporal | undefined;
   let temporalAddress = config.temporal.address;
   if (!temporalAddress) {
     logger.info('starting the embedded Temporal dev server', {
       port: config.temporal.port,
       ui_port: config.temporal.uiPort,
     });
-    devServer = await startDevServer({
+    devServer = await EmbeddedTemporal.start({
       cliPath: config.temporal.cliPath,
       port: config.temporal.port,
       uiPort: config.temporal.uiPort,
@@ -32,6 +33,13 @@ async function main(): Promise<void> {
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       dbSynchronous: config.temporal.dbSynchronous,
       logFile: path.join(config.dataDir, 'temporal.log'),
+      pidFile: path.join(config.dataDir, 'temporal.pid'),
+      logger,
+      onFailure: (error) => {
+        logger.error('giving up on the embedded Temporal dev server', { error: error.message });
+        process.exitCode = 1;
+        process.kill(process.pid, 'SIGTERM');
+      },
     });
     temporalAddress = devServer.address;
   }
@@ -98,6 +106,7 @@ async function main(): Promise<void> {
   });
   worker.done.catch((error: unknown) => {
     logger.error('worker failed', { error: (error as Error).message });
+    process.exitCode = 1;
     process.kill(process.pid, 'SIGTERM');
   });
 }

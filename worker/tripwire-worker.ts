@@ -5,6 +5,7 @@ import { createAutomationActivities } from '../activities/automations';
 import { createFlowRunActivities } from '../activities/flow-runs';
 import { installTemporalLogging } from '../services/temporal/runtime-logging';
 import type { WorkerServices } from './wiring';
+import { HEARTBEAT_THROTTLE, heartbeatWhileRunning } from './heartbeats';
 
 export interface RunningWorker {
   worker: Worker;
@@ -40,6 +41,8 @@ export async function startWorker(services: WorkerServices, options: WorkerOptio
     },
     maxCachedWorkflows: options.maxCachedWorkflows,
     shutdownGraceTime: '10 seconds',
+    interceptors: { activity: [heartbeatWhileRunning] },
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
   const done = worker.run().finally(() => connection.close());
   if (options.readyFile) fs.writeFileSync(options.readyFile, String(process.pid));

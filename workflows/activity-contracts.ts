@@ -4,6 +4,12 @@ import type { StateType } from '../core/deployments/flow-run-states';
 import type { Firing } from '../core/triggers/schema';
 import type { AutomationSnapshot } from './messages';
 
+/**
+ * The heartbeat timeout of every activity: tripwire's worker heartbeats while one runs (worker/heartbeats.ts), so a
+ * worker that dies mid-activity hands the work to another within this time, not after the start-to-close timeout.
+ */
+export const HEARTBEAT_TIMEOUT = '10 seconds';
+
 export interface RunActionInput {
   automation: AutomationSnapshot;
   firing: Firing;

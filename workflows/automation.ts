@@ -33,13 +33,16 @@ import {
   stateQuery,
   stopSignal,
 } from './messages';
-import type { AutomationActivities, FiringWork } from './activity-contracts';
+import { type AutomationActivities, type FiringWork, HEARTBEAT_TIMEOUT } from './activity-contracts';
 import { automationNameKey } from './search-attributes';
 import { sameTriggerDefinition } from '../core/triggers/compatibility';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+// Both heartbeat, so a worker killed mid-activity is noticed within HEARTBEAT_TIMEOUT and another worker retries it
+// (events and actions carry ids derived from the firing, so a retry repeats nothing).
 const { runAction } = proxyActivities<AutomationActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry,
 });
 // A batch records its firings, then runs each firing's actions one after another, and a call-webhook may take up to
@@ -47,6 +50,7 @@ const { runAction } = proxyActivities<AutomationActivities>({
 // actions. It starts eagerly, in the reply to the workflow task that scheduled it.
 const { runFirings } = proxyActivities<AutomationActivities>({
   startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry,
 });
 

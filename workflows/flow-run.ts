@@ -12,12 +12,13 @@ import {
   TerminatedFailure,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { FlowRunActivities } from './activity-contracts';
+import { type FlowRunActivities, HEARTBEAT_TIMEOUT } from './activity-contracts';
 import { flowWorkflowId } from './ids';
 import type { FlowRunWorkflowInput } from './messages';
 
 const { setFlowRunState } = proxyActivities<FlowRunActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT, // a worker killed mid-write is noticed in seconds, not after the minute
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

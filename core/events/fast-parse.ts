@@ -3,7 +3,7 @@
 // else (invalid, unusual, or needing a message), and the caller then asks zod, which stays the definition of what is
 // valid and the only source of error messages. On the webhook path zod cost about a tenth of each request.
 import { normaliseUuid } from '../ids';
-import type { EventInput, EventLimits } from './schema';
+import { type EventInput, type EventLimits, MAX_INDEXED_BYTES } from './schema';
 import { normaliseTimestamp } from './timestamp';
 import { RESOURCE_ID_LABEL, RESOURCE_ROLE_LABEL } from '../resources';
 
@@ -15,6 +15,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A UTF-16 unit is at most 3 bytes of UTF-8, so a string this long is surely within MAX_INDEXED_BYTES; longer ones
+ * are left to zod, which counts.
+ */
+const SURELY_SHORT_ENOUGH = Math.floor(MAX_INDEXED_BYTES / 3);
+
 /** Returns a copy of `value` when it is a resource zod would accept unchanged, else undefined. */
 function labels(value: unknown, maxLabels: number, required: string[]): Record<string, string> | undefined {
   if (!isPlainObject(value)) return undefined;
@@ -23,10 +29,13 @@ function labels(value: unknown, maxLabels: number, required: string[]): Record<s
   const out: Record<string, string> = {};
   for (const key of keys) {
     const label = value[key];
-    if (typeof label !== 'string' || key === '__proto__') return undefined;
+    if (typeof label !== 'string' || key === '__proto__' || key.includes('\u0000') || label.includes('\u0000')) {
+      return undefined;
+    }
     out[key] = label;
   }
   for (const key of required) if (!out[key]) return undefined;
+  if (out[RESOURCE_ID_LABEL]!.length > SURELY_SHORT_ENOUGH) return undefined;
   return out;
 }
 
@@ -37,6 +46,7 @@ export function fastParseEventInput(input: unknown, limits: EventLimits): EventI
   const { occurred, event, resource, related, payload, id, follows } = input;
 
   if (typeof event !== 'string' || event.length === 0 || event.length > limits.maxEventNameLength) return undefined;
+  if (event.length > SURELY_SHORT_ENOUGH || event.includes('\u0000')) return undefined;
   let occurredOut: string | undefined;
   if (occurred !== undefined) {
     if (typeof occurred !== 'string' || (occurredOut = normaliseTimestamp(occurred)) === undefined) return undefined;

@@ -11,6 +11,9 @@
 //   SDK raises EventTooLarge, the server drops it silently; tripwire tells the sender instead).
 // - Differences from Prefect, on purpose: an empty event name is refused (no trigger could ever match it, Prefect's
 //   `.+` event regex needs a character); `id` and `occurred` may be omitted on input and are filled by the caller.
+//   Event names and resource ids (primary and related), which the databases index, are limited to 2048 bytes of
+//   UTF-8 as well (PostgreSQL's btree refuses an entry over 2,704 bytes, so 1024 incompressible 4-byte characters
+//   failed as a server error there), and no name, label or label value may hold U+0000 (PostgreSQL's text cannot).
 // - Unknown fields (e.g. a client-sent `received`) are dropped, as ReceivedEvent's `extra="ignore"` drops them.
 //   zod also drops a label literally named `__proto__`, which cannot be an own property of a plain object.
 import { z } from 'zod';
@@ -46,12 +49,40 @@ function expected(what: string) {
     issue.input === undefined ? 'Required' : `Expected ${what}, not ${describeValue(issue.input)}`;
 }
 
+/** Longest event name and resource id, in bytes of UTF-8: both are indexed columns (see the module notes). */
+export const MAX_INDEXED_BYTES = 2048;
+
+const NUL = '\u0000';
+const NO_NUL = 'Must not contain the NUL character (U+0000)';
+
 function requireLabel(labels: Record<string, string>, label: string, ctx: z.RefinementCtx): void {
   if (!Object.prototype.hasOwnProperty.call(labels, label)) {
     ctx.addIssue({ code: 'custom', path: [label], message: 'Required' });
   } else if (labels[label] === '') {
     ctx.addIssue({ code: 'custom', path: [label], message: 'Must not be empty' });
   }
+}
+
+/** Adds an issue when `value` (an indexed column) is over MAX_INDEXED_BYTES of UTF-8. */
+function limitIndexedBytes(value: string, what: string, path: PropertyKey[], ctx: z.RefinementCtx): void {
+  if (value.length * 3 <= MAX_INDEXED_BYTES) return;
+  const bytes = utf8Length(value);
+  if (bytes > MAX_INDEXED_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `${what} is ${bytes} bytes of UTF-8, over the limit of ${MAX_INDEXED_BYTES}`,
+    });
+  }
+}
+
+/** Adds an issue for each label name or value that holds U+0000, and for a resource id over the byte limit. */
+function checkStoredLabels(labels: Record<string, string>, ctx: z.RefinementCtx): void {
+  for (const [name, value] of Object.entries(labels)) {
+    if (name.includes(NUL) || value.includes(NUL)) ctx.addIssue({ code: 'custom', path: [name], message: NO_NUL });
+  }
+  const id = labels[RESOURCE_ID_LABEL];
+  if (id !== undefined) limitIndexedBytes(id, 'resource id', [RESOURCE_ID_LABEL], ctx);
 }
 
 /** Returns the `Resource` and `RelatedResource` schemas for a label limit. */
@@ -67,6 +98,7 @@ function makeResourceSchemas(maxLabels: number) {
         ctx.addIssue({ code: 'custom', message: `resource has ${count} labels, over the limit of ${maxLabels}` });
       }
       requireLabel(labels, RESOURCE_ID_LABEL, ctx);
+      checkStoredLabels(labels, ctx);
     })
     .describe('A resource: string labels, including a non-empty prefect.resource.id');
   const related = resource
@@ -135,7 +167,10 @@ export function makeEventSchemas(limits: EventLimits = DEFAULT_EVENT_LIMITS) {
         const length = name.length > maxName ? Array.from(name).length : name.length;
         if (length > maxName) {
           ctx.addIssue({ code: 'custom', message: `event name is ${length} characters, over the limit of ${maxName}` });
+        } else {
+          limitIndexedBytes(name, 'event name', [], ctx);
         }
+        if (name.includes(NUL)) ctx.addIssue({ code: 'custom', message: NO_NUL });
       })
       .describe('The name of the event that happened'),
     resource: resource.describe('The primary resource this event concerns'),

@@ -17,7 +17,10 @@ export function loadConfigOrExit(): { config: Config; logger: Logger } {
   }
 }
 
-/** Runs `shutdown` once on SIGINT or SIGTERM, then exits; a second signal exits at once. */
+/**
+ * Runs `shutdown` once on SIGINT or SIGTERM, then exits (with process.exitCode when a failure set it, else 0); a second
+ * signal exits at once.
+ */
 export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
@@ -28,7 +31,7 @@ export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>):
     stopping = true;
     logger.info('shutting down', { signal });
     shutdown().then(
-      () => process.exit(0),
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => {
         logger.error('shutdown failed', { error: (error as Error).message });
         process.exit(1);

@@ -1,11 +1,13 @@
 // Runs the Temporal CLI's dev server as a child process: the embedded default behind `npm start`, and the server
-// the integration tests share. State persists in --db-filename; the Web UI serves operators.
-import { type ChildProcess, spawn } from 'node:child_process';
+// the integration tests share. State persists in --db-filename; the Web UI serves operators. `npm start` runs it
+// supervised (dev-server-supervisor.ts), so that it stops when tripwire dies and a Ctrl-C reaches tripwire first.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SqliteSynchronous } from '../config/env';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { ensureSearchAttributes, waitForTemporal } from './connect';
+import type { SupervisorMessage } from './dev-server-supervisor';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -24,12 +26,29 @@ export interface DevServerOptions {
   logFile?: string;
   dynamicConfig?: Record<string, string | number | boolean>;
   startTimeoutMs?: number;
+  /**
+   * Run the server under dev-server-supervisor.js, in a process group of its own: it stops when this process dies
+   * (kill -9 included), and a terminal's Ctrl-C reaches only this process, which stops its worker before the server.
+   * Needs the compiled build.
+   */
+  supervised?: boolean;
+}
+
+/** How the server process ended. */
+export interface DevServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface DevServer {
   readonly address: string;
   readonly uiUrl: string | undefined;
+  /** The process started: the server itself, or its supervisor. */
   readonly child: ChildProcess;
+  /** The server's own process id. */
+  readonly pid: number;
+  /** Resolves when the server has exited, for whatever reason. */
+  readonly exited: Promise<DevServerExit>;
   /** Stops the server: SIGTERM, then SIGKILL if it has not exited within 10 s. */
   stop(): Promise<void>;
 }
@@ -107,35 +126,67 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', log, log], detached: false });
-  if (typeof log === 'number') fs.closeSync(log);
+  let child: ChildProcess;
+  try {
+    child = options.supervised
+      ? fork(supervisorPath(), [options.cliPath, ...args], {
+          detached: true,
+          stdio: ['ignore', log, log, 'ipc'],
+          execArgv: [],
+        })
+      : spawn(options.cliPath, args, { stdio: ['ignore', log, log], detached: false });
+  } finally {
+    if (typeof log === 'number') fs.closeSync(log);
+  }
 
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exit = new Promise<void>((resolve) =>
+  // A supervised server reports its pid and how it ended; the supervisor's own exit stands in if it could not.
+  let serverPid: Promise<number>;
+  let reported: DevServerExit | undefined;
+  if (options.supervised) {
+    serverPid = new Promise((resolve) => {
+      child.on('message', (message: SupervisorMessage) => {
+        if (message.type === 'started') resolve(message.pid);
+        else reported = { code: message.code, signal: message.signal };
+      });
+    });
+  } else {
+    serverPid = Promise.resolve(child.pid ?? -1);
+  }
+  let exitedWith: DevServerExit | undefined;
+  const exited = new Promise<DevServerExit>((resolve) =>
     child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      resolve();
+      exitedWith = reported ?? { code, signal };
+      resolve(exitedWith);
     }),
   );
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (error) => reject(new DevServerError(`could not start ${options.cliPath}: ${error.message}`))),
   );
   const address = `127.0.0.1:${options.port}`;
+  let pid = -1;
   const stop = async () => {
-    if (exited) return;
+    if (exitedWith) return;
     child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exit;
+    // The supervisor gives the server 10 s before SIGKILL; a few more for itself before it gets the same.
+    const killer = setTimeout(
+      () => {
+        child.kill('SIGKILL');
+        if (options.supervised && pid > 0) killQuietly(pid);
+      },
+      options.supervised ? 15_000 : 10_000,
+    );
+    await exited;
     clearTimeout(killer);
   };
   try {
-    const exitedEarly = exit.then(() => {
+    const exitedEarly = exited.then((how) => {
       throw new DevServerError(
-        `the Temporal dev server exited during start-up (${exited?.code ?? exited?.signal})` +
+        `the Temporal dev server exited during start-up (${how.code ?? how.signal})` +
           (options.logFile ? `; see ${options.logFile}` : '') +
           `. Is port ${options.port} or ${options.uiPort ?? ''} already in use?`,
       );
     });
+    pid = await Promise.race([serverPid, exitedEarly, spawnError]);
     await Promise.race([
       waitForTemporal(address, options.namespace, options.startTimeoutMs ?? 60_000),
       exitedEarly,
@@ -151,8 +202,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl: options.uiPort === undefined ? undefined : `http://127.0.0.1:${options.uiPort}`,
     child,
+    pid,
+    exited,
     stop,
   };
+}
+
+/** The compiled supervisor beside this file; run from TypeScript sources (as under jest) there is none. */
+function supervisorPath(): string {
+  const resolved = require.resolve('./dev-server-supervisor');
+  if (!resolved.endsWith('.js')) {
+    throw new DevServerError(`a supervised dev server needs the compiled build (npm run build); found ${resolved}`);
+  }
+  return resolved;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function searchAttributeCliType(type: string): string {

@@ -3,6 +3,7 @@
 // an operator sees in the feed why a sender was refused.
 import type { WebhookRecord, WebhookRepository } from '../../db/webhooks';
 import type { Event } from '../../core/events/schema';
+import { exceedsJsonDepth, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth';
 import {
   EventStoreUnavailableError,
   EventValidationError,
@@ -166,6 +167,9 @@ export class WebhookReceiver {
     } catch (error) {
       const reason = `the template did not render JSON: ${(error as Error).message}`;
       return { ok: false, stage: 'json', reason, rendered };
+    }
+    if (exceedsJsonDepth(rendered, MAX_JSON_DEPTH)) {
+      return { ok: false, stage: 'json', reason: tooDeepMessage('the JSON the template rendered'), rendered };
     }
     const candidates = Array.isArray(output) ? output : [output];
     if (candidates.length === 0 || candidates.some((c) => c === null || typeof c !== 'object' || Array.isArray(c))) {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { loadConfig } from '../../services/config/env';
 import { createLogger } from '../../services/logging/logger';
 import { buildApp, listen } from '../../api/server';
@@ -57,7 +58,26 @@ describe('readiness while a dependency is down', () => {
       const body = await readJson(ready);
       expect(body.temporal.reachable).toBe(false);
       expect(body.database.reachable).toBe(true);
+      expect(body.outbox).toEqual({ depth: 0, oldest_age_ms: 0 });
       expect((await fetch(`${http.url}/healthz`)).status).toBe(200);
+
+      // Events keep being accepted for the automations' workflows; the outbox holds them and /readyz shows the lag.
+      const received = new Date(Date.now() - 5000).toISOString();
+      const waiting = ['a', 'b', 'c'].map((name) => ({
+        id: crypto.randomUUID(),
+        occurred: received,
+        received,
+        event: `lag.${name}`,
+        resource: { 'prefect.resource.id': 'lag.thing' },
+        related: [],
+        payload: {},
+        follows: null,
+      }));
+      await services.events.insert(waiting, new Set(waiting.map((e) => e.id)));
+      const lagging = await readJson(await fetch(`${http.url}/readyz`));
+      expect(lagging.outbox.depth).toBe(3);
+      expect(lagging.outbox.oldest_age_ms).toBeGreaterThanOrEqual(5000);
+      expect((await readJson(await fetch(`${http.url}/healthz`))).outbox.depth).toBe(3);
     } finally {
       await http.close();
       await services.close();

@@ -44,6 +44,11 @@ const left: [string, unknown][] = [
   ['too many related', { ...base, related: Array.from({ length: 101 }, () => webhook) }],
   ['a name over the limit', { ...base, event: 'e'.repeat(1025) }],
   ['a size near the limit', { ...base, payload: { big: 'x'.repeat(600_000) } }],
+  ['a name over the byte limit', { ...base, event: '😀'.repeat(1000) }],
+  ['a resource id over the byte limit', { ...base, resource: { 'prefect.resource.id': 'é'.repeat(1100) } }],
+  ['a NUL in the event name', { ...base, event: 'a\u0000b' }],
+  ['a NUL in a label value', { ...base, resource: { 'prefect.resource.id': 'x', name: '\u0000' } }],
+  ['a NUL in a label name', { ...base, related: [{ ...webhook, 'a\u0000': 'b' }] }],
 ];
 
 describe('fastParseEventInput', () => {

@@ -176,10 +176,52 @@ describe('makeEventSchemas(limits).event', () => {
 
   it('limits event names to 1024 characters counted as code points (test_event_name_length)', () => {
     expect(eventSchema.safeParse(validEvent({ event: 'x'.repeat(1024) })).success).toBe(true);
-    expect(eventSchema.safeParse(validEvent({ event: '😀'.repeat(1024) })).success).toBe(true);
+    expect(eventSchema.safeParse(validEvent({ event: '😀'.repeat(512) })).success).toBe(true);
     expect(issuesOf(eventSchema, validEvent({ event: 'x'.repeat(1025) }))).toEqual([
       { path: 'event', message: 'event name is 1025 characters, over the limit of 1024' },
     ]);
+  });
+
+  it('limits event names and resource ids, which the databases index, to 2048 bytes of UTF-8 (unlike Prefect)', () => {
+    expect(issuesOf(eventSchema, validEvent({ event: '😀'.repeat(1024) }))).toEqual([
+      { path: 'event', message: 'event name is 4096 bytes of UTF-8, over the limit of 2048' },
+    ]);
+    const id = 'é'.repeat(1025);
+    expect(
+      issuesOf(
+        eventSchema,
+        validEvent({
+          resource: { 'prefect.resource.id': id },
+          related: [{ 'prefect.resource.id': id, 'prefect.resource.role': 'r' }],
+        }),
+      ),
+    ).toEqual([
+      { path: 'resource.prefect.resource.id', message: 'resource id is 2050 bytes of UTF-8, over the limit of 2048' },
+      { path: 'related.0.prefect.resource.id', message: 'resource id is 2050 bytes of UTF-8, over the limit of 2048' },
+    ]);
+    expect(eventSchema.safeParse(validEvent({ resource: { 'prefect.resource.id': 'é'.repeat(1024) } })).success).toBe(
+      true,
+    );
+  });
+
+  it('refuses U+0000 in event names, label names and label values, which PostgreSQL cannot store (unlike Prefect)', () => {
+    const nul = 'a\u0000b';
+    expect(
+      issuesOf(
+        eventSchema,
+        validEvent({
+          event: nul,
+          resource: { 'prefect.resource.id': nul, [nul]: 'x' },
+          related: [{ 'prefect.resource.id': 'r', 'prefect.resource.role': nul }],
+        }),
+      ),
+    ).toEqual([
+      { path: 'event', message: 'Must not contain the NUL character (U+0000)' },
+      { path: 'resource.prefect.resource.id', message: 'Must not contain the NUL character (U+0000)' },
+      { path: `resource.${nul}`, message: 'Must not contain the NUL character (U+0000)' },
+      { path: 'related.0.prefect.resource.role', message: 'Must not contain the NUL character (U+0000)' },
+    ]);
+    expect(eventSchema.safeParse(validEvent({ payload: { text: nul } })).success).toBe(true);
   });
 
   it('limits related resources to 100 (test_limit_on_related_resources)', () => {
