@@ -26,6 +26,9 @@ import { createTemporalClient, type TemporalHandle } from './temporal/client';
 import { WebhookReceiver } from './webhooks/receive';
 import { WebhookService } from './webhooks/service';
 import { EventRetention } from './events/retention';
+import { Metrics } from './metrics/metrics';
+import { startTracing, type Tracing, type TracingOptions } from './tracing/tracing';
+import { tracingClientInterceptors } from './tracing/temporal-client';
 
 export interface Services {
   config: Config;
@@ -53,15 +56,30 @@ export interface Services {
   flowRunStarter: FlowRunStarter;
   deploymentService: DeploymentService;
   deploymentRunner: ActionDeploymentRunner;
+  metrics: Metrics;
+  /** Undefined when tracing is off (the default). */
+  tracing: Tracing | undefined;
   close(): Promise<void>;
 }
 
+export interface OpenServicesOptions {
+  /** Tracing's options when config.tracing turns it on (the tests' in-memory exporter). */
+  tracing?: TracingOptions;
+}
+
 /** Opens the database (applying migrations) and builds every service; starts nothing in the background. */
-export async function openServices(config: Config, logger: Logger, temporalAddress: string): Promise<Services> {
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  temporalAddress: string,
+  options: OpenServicesOptions = {},
+): Promise<Services> {
   const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(db);
   if (applied.length > 0) logger.info('database migrated', { applied });
-  const temporal = createTemporalClient(temporalAddress, config.temporal.namespace);
+  const metrics = new Metrics();
+  const tracing = config.tracing ? startTracing(config.tracing, options.tracing) : undefined;
+  const temporal = createTemporalClient(temporalAddress, config.temporal.namespace, tracingClientInterceptors(tracing));
   const events = new EventRepository(db);
   const webhooks = new WebhookRepository(db);
   const automations = new AutomationRepository(db);
@@ -77,12 +95,15 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     mayRoute: (event) => registry.mayRoute(event),
     onRouted: () => routerRef.current?.notify(),
     onStored: () => feed.notify(),
+    metrics,
+    tracing,
   });
   const router = new EventRouter(
     events,
     registry,
     (target, batch, leaders) => gateway.deliver(target, batch, leaders),
     logger,
+    { metrics, tracing },
   );
   routerRef.current = router;
   const automationService = new AutomationService(automations, gateway, registry, pipeline, logger);
@@ -92,7 +113,7 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     templateMaxOutputBytes: config.templateMaxOutputBytes,
   });
   const deployments = new DeploymentRepository(db);
-  const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline);
+  const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline, metrics);
   const flowRunStarter = new FlowRunStarter(
     flowRunRecords,
     deployments,
@@ -128,6 +149,8 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
     flowRunStarter,
     deploymentService,
     deploymentRunner,
+    metrics,
+    tracing,
     close: async () => {
       retention.stop();
       flowRunStarter.stop();
@@ -136,6 +159,7 @@ export async function openServices(config: Config, logger: Logger, temporalAddre
       await router.stop();
       await temporal.close();
       await db.close();
+      await tracing?.shutdown();
     },
   };
 }

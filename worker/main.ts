@@ -4,6 +4,7 @@ import { loadConfigOrExit, onShutdownSignal } from '../services/config/process';
 import { openServices } from '../services/wiring';
 import { startWorker } from './tripwire-worker';
 import { waitForTemporal } from '../services/temporal/connect';
+import { metricsAccess, serveMetrics } from '../services/metrics/server';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();
@@ -13,7 +14,18 @@ async function main(): Promise<void> {
   await services.registry.start();
   const worker = await startWorker(services, { readyFile: '/tmp/tripwire-worker-ready' });
   logger.info('worker polling', { task_queue: config.temporal.taskQueue, temporal: address });
+  const metrics =
+    config.metrics.workerPort === undefined
+      ? undefined
+      : await serveMetrics(
+          services.metrics,
+          config.host,
+          config.metrics.workerPort,
+          metricsAccess(services.apiKey.key, config),
+        );
+  if (metrics) logger.info('worker metrics served', { url: metrics.url });
   onShutdownSignal(logger, async () => {
+    await metrics?.close();
     await worker.stop();
     await services.close();
   });

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAutomationActivities } from '../activities/automations';
 import { createFlowRunActivities } from '../activities/flow-runs';
-import { installTemporalLogging } from '../services/temporal/runtime-logging';
+import { installTemporalRuntime } from '../services/temporal/runtime';
 import type { Services } from '../services/wiring';
+import { tracingWorkerOptions } from './tracing';
 
 export interface RunningWorker {
   worker: Worker;
@@ -23,7 +24,7 @@ export interface WorkerOptions {
 /** Connects to Temporal and starts polling tripwire's task queue. */
 export async function startWorker(services: Services, options: WorkerOptions = {}): Promise<RunningWorker> {
   const { config } = services;
-  installTemporalLogging(services.logger);
+  installTemporalRuntime(services.logger);
   const connection = await NativeConnection.connect({ address: services.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -35,11 +36,14 @@ export async function startWorker(services: Services, options: WorkerOptions = {
         pipeline: services.pipeline,
         automations: services.automationService,
         deployments: services.deploymentRunner,
+        metrics: services.metrics,
+        tracing: services.tracing,
       }),
       ...createFlowRunActivities(services.flowRunRecords),
     },
     maxCachedWorkflows: options.maxCachedWorkflows,
     shutdownGraceTime: '10 seconds',
+    ...(services.tracing ? tracingWorkerOptions(services.tracing) : {}),
   });
   const done = worker.run().finally(() => connection.close());
   if (options.readyFile) fs.writeFileSync(options.readyFile, String(process.pid));

@@ -6,6 +6,7 @@ import * as init from './0001-init';
 import * as webhookChanges from './0002-webhook-changes';
 import * as automationTags from './0003-automation-tags';
 import * as sortableOccurred from './0004-sortable-occurred';
+import * as outboxTrace from './0005-outbox-trace';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0002-webhook-changes': webhookChanges,
   '0003-automation-tags': automationTags,
   '0004-sortable-occurred': sortableOccurred,
+  '0005-outbox-trace': outboxTrace,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */

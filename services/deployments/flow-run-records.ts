@@ -10,6 +10,7 @@ import { type CreatedBy, type FlowRunRecord, type FlowRunRepository, TERMINAL_ST
 import type { SetFlowRunStateInput } from '../../workflows/activity-contracts';
 import { flowRunWorkflowId } from '../../workflows/ids';
 import type { IngestPipeline } from '../events/pipeline';
+import type { Metrics } from '../metrics/metrics';
 import { entrypointExport } from './entrypoints';
 import { flowRunStateEvent } from './state-events';
 
@@ -31,6 +32,7 @@ export class FlowRunRecords {
     private readonly runs: FlowRunRepository,
     private readonly deployments: DeploymentRepository,
     private readonly pipeline: IngestPipeline,
+    private readonly metrics?: Pick<Metrics, 'flowRunTransitions'>,
   ) {}
 
   /** Records the run in state Scheduled, or returns the one with the same idempotency key. */
@@ -68,7 +70,10 @@ export class FlowRunRecords {
       updated: now.toISOString(),
     };
     const result = await this.runs.create(record);
-    if (result.created) await this.emit(result.run, state, null);
+    if (result.created) {
+      this.metrics?.flowRunTransitions.inc({ state: state.type });
+      await this.emit(result.run, state, null);
+    }
     return result;
   }
 
@@ -88,7 +93,10 @@ export class FlowRunRecords {
       ...(input.type === 'COMPLETED' ? { result: input.result ?? null } : {}),
       ...(input.type === 'FAILED' || input.type === 'CRASHED' ? { error: input.message ?? input.name } : {}),
     });
-    if (changed) await this.emit(changed.run, state, changed.previous);
+    if (changed) {
+      this.metrics?.flowRunTransitions.inc({ state: state.type });
+      await this.emit(changed.run, state, changed.previous);
+    }
   }
 
   get(id: string): Promise<FlowRunRecord | undefined> {
@@ -97,6 +105,11 @@ export class FlowRunRecords {
 
   list(filter: { deploymentId?: string; stateType?: string; limit?: number }): Promise<FlowRunRecord[]> {
     return this.runs.list(filter);
+  }
+
+  /** Counts the runs in each of `states` (states with no run are left out). */
+  countByState(states: readonly string[]): Promise<Record<string, number>> {
+    return this.runs.countByState(states);
   }
 
   /** Runs still Scheduled whose start was before `before`. */

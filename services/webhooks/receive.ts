@@ -5,6 +5,7 @@ import type { WebhookRecord, WebhookRepository } from '../../db/webhooks';
 import type { Event } from '../../core/events/schema';
 import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../events/pipeline';
 import type { Logger } from '../logging/logger';
+import type { WebhookOutcome } from '../metrics/metrics';
 import { caseInsensitiveHeaders } from '../../templates/headers';
 import { renderTemplate, TemplateError } from '../../templates/render';
 import { BodyParseError, parseBody } from './body';
@@ -18,9 +19,28 @@ export interface IncomingRequest {
   rawBody: Buffer;
 }
 
+/** Why a request for a known webhook was refused; each has its status (REFUSAL_STATUS). */
+export type WebhookRefusal = Exclude<WebhookOutcome, 'accepted' | 'not_found' | 'method_not_allowed'>;
+
+const REFUSAL_STATUS = {
+  signature_refused: 401,
+  bad_body: 400,
+  too_large: 413,
+  template_error: 400,
+  invalid_event: 400,
+  unavailable: 503,
+} as const satisfies Record<WebhookRefusal, number>;
+
 /** What the HTTP adapter answers: 204 alone means every produced event is durable. */
 export type ReceiveOutcome =
-  { status: 204; events: Event[] } | { status: 400 | 401 | 404 | 413 | 503; message: string };
+  | { status: 204; events: Event[] }
+  | { status: (typeof REFUSAL_STATUS)[WebhookRefusal]; message: string; refusal: WebhookRefusal };
+
+const UNAVAILABLE: ReceiveOutcome = {
+  status: 503,
+  message: 'tripwire cannot store events right now; nothing was accepted, retry later',
+  refusal: 'unavailable',
+};
 
 export interface ReceiverOptions {
   templateTimeoutMs: number;
@@ -55,7 +75,7 @@ export class WebhookReceiver {
         verifySignature(webhook.verification, header, request.rawBody);
       } catch (error) {
         if (!(error instanceof SignatureError)) throw error;
-        return this.refuse(webhook, request, 401, `signature verification failed: ${error.message}`);
+        return this.refuse(webhook, request, 'signature_refused', `signature verification failed: ${error.message}`);
       }
     }
 
@@ -64,7 +84,7 @@ export class WebhookReceiver {
       body = parseBody(request.rawBody, header('content-type'));
     } catch (error) {
       if (!(error instanceof BodyParseError)) throw error;
-      return this.refuse(webhook, request, 400, error.message);
+      return this.refuse(webhook, request, 'bad_body', error.message);
     }
 
     const headers = templateHeaders(request.headers);
@@ -77,7 +97,12 @@ export class WebhookReceiver {
       );
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
-      return this.refuse(webhook, request, 400, `the webhook's template failed to render: ${error.message}`);
+      return this.refuse(
+        webhook,
+        request,
+        'template_error',
+        `the webhook's template failed to render: ${error.message}`,
+      );
     }
 
     let output: unknown;
@@ -87,7 +112,7 @@ export class WebhookReceiver {
       return this.refuse(
         webhook,
         request,
-        400,
+        'template_error',
         `the template did not render JSON: ${(error as Error).message}`,
         rendered,
       );
@@ -97,7 +122,7 @@ export class WebhookReceiver {
       return this.refuse(
         webhook,
         request,
-        400,
+        'template_error',
         'the template must render a JSON object (or an array of objects)',
         rendered,
       );
@@ -116,14 +141,14 @@ export class WebhookReceiver {
         return this.refuse(
           webhook,
           request,
-          400,
+          'invalid_event',
           `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
           rendered,
         );
       }
       if (error instanceof EventStoreUnavailableError) {
         this.logger.error('webhook event not stored', { webhook: webhook.id, error: error.message });
-        return { status: 503, message: 'tripwire cannot store events right now; nothing was accepted, retry later' };
+        return UNAVAILABLE;
       }
       throw error;
     }
@@ -133,10 +158,11 @@ export class WebhookReceiver {
   async refuse(
     webhook: WebhookRecord,
     request: IncomingRequest,
-    status: 400 | 401 | 413,
+    refusal: Exclude<WebhookRefusal, 'unavailable'>,
     reason: string,
     rendered?: string,
   ): Promise<ReceiveOutcome> {
+    const status = REFUSAL_STATUS[refusal];
     const failure: Event = {
       id: '',
       occurred: new Date().toISOString(),
@@ -157,13 +183,11 @@ export class WebhookReceiver {
       const [valid] = this.pipeline.validate([{ ...failure, id: undefined }], false);
       await this.pipeline.store([valid!]);
     } catch (error) {
-      if (error instanceof EventStoreUnavailableError) {
-        return { status: 503, message: 'tripwire cannot store events right now; nothing was accepted, retry later' };
-      }
+      if (error instanceof EventStoreUnavailableError) return UNAVAILABLE;
       // A failure event too large to store must not hide the refusal itself.
       this.logger.warn('webhook failure event not stored', { webhook: webhook.id, error: (error as Error).message });
     }
-    return { status, message: reason };
+    return { status, message: reason, refusal };
   }
 }
 

@@ -8,7 +8,7 @@ import { loadConfig } from '../../services/config/env';
 import { PoolWorker } from '../../worker/pool-worker';
 import { createLogger } from '../../services/logging/logger';
 import { buildApp, buildUpgrade, listen, type RunningHttpServer } from '../../api/server';
-import { openServices, type Services } from '../../services/wiring';
+import { openServices, type OpenServicesOptions, type Services } from '../../services/wiring';
 import { type RunningWorker, startWorker } from '../../worker/tripwire-worker';
 import { createTestDb, type TestDb } from './db';
 
@@ -42,6 +42,8 @@ export interface TestTripwireOptions {
   /** Start the worker (default true); a test of routing alone can leave it out. */
   worker?: boolean;
   temporalAddress?: string;
+  /** Passed to openServices (e.g. tracing to an in-memory exporter). */
+  services?: OpenServicesOptions;
 }
 
 /** Starts a tripwire for one test file. */
@@ -58,7 +60,7 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
   });
   const address = options.temporalAddress ?? process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!;
   await testDb.db.close();
-  const services = await openServices(config, createLogger(config.logLevel), address);
+  const services = await openServices(config, createLogger(config.logLevel), address, options.services);
   await services.registry.start();
   let worker: RunningWorker | undefined;
   if (options.worker !== false) worker = await startWorker(services, { maxCachedWorkflows: 100 });
@@ -129,6 +131,7 @@ export async function startTestPool(
       pool: name,
       pollIntervalMs: 300,
       nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
+      tracing: tw.services.tracing,
     },
     createLogger('silent'),
   );
