@@ -78,7 +78,7 @@ export async function openServices(
   const applied = await migrate(db);
   if (applied.length > 0) logger.info('database migrated', { applied });
   const metrics = new Metrics();
-  const tracing = config.tracing ? startTracing(config.tracing, options.tracing) : undefined;
+  const tracing = config.tracing ? startTracing(config.tracing, logger, options.tracing) : undefined;
   const temporal = createTemporalClient(temporalAddress, config.temporal.namespace, tracingClientInterceptors(tracing));
   const events = new EventRepository(db);
   const webhooks = new WebhookRepository(db);

@@ -26,6 +26,7 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../config/env';
+import type { Logger } from '../logging/logger';
 
 /** Most other traces a span that serves a batch links to (beyond its parent). */
 const MAX_LINKS = 32;
@@ -50,7 +51,7 @@ export interface Tracing {
     attributes: otel.Attributes,
     fn: (span: otel.Span) => Promise<T>,
   ): Promise<T>;
-  /** Exports what is buffered and stops. */
+  /** Exports what is buffered and stops; never rejects. */
   shutdown(): Promise<void>;
 }
 
@@ -59,9 +60,13 @@ export interface TracingOptions {
   exporter?: SpanExporter;
 }
 
-/** Starts tracing as `config` says; the context manager and propagator it needs are registered process-wide. */
-export function startTracing(config: TracingConfig, options: TracingOptions = {}): Tracing {
-  registerGlobals();
+/**
+ * Starts tracing as `config` says. The context manager and propagator it needs are registered process-wide, and so
+ * is `logger` for OpenTelemetry's own warnings (a collector that cannot be reached, spans dropped).
+ */
+export function startTracing(config: TracingConfig, logger: Logger, options: TracingOptions = {}): Tracing {
+  const log = logger.child({ component: 'opentelemetry' });
+  registerGlobals(log);
   const resource = new Resource({ ...config.resourceAttributes, 'service.name': config.serviceName });
   const spanProcessor = options.exporter
     ? new SimpleSpanProcessor(options.exporter)
@@ -110,7 +115,10 @@ export function startTracing(config: TracingConfig, options: TracingOptions = {}
       return run(tracer.startSpan(name, { attributes, links }, parent), parent, fn);
     },
     async shutdown() {
-      await provider.shutdown();
+      // Stopping must not fail because the collector is away; the spans still buffered are lost then, and said so.
+      await provider
+        .shutdown()
+        .catch((error: unknown) => log.warn('could not export the last spans', { error: (error as Error).message }));
     },
   };
 }
@@ -119,11 +127,18 @@ let globalsRegistered = false;
 
 // The Temporal interceptors read the active context and inject it with the global propagator, so both are
 // process-wide. Registering them changes nothing for code that does not trace.
-function registerGlobals(): void {
+function registerGlobals(log: Logger): void {
   if (globalsRegistered) return;
   globalsRegistered = true;
   otel.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   otel.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const warn = (message: string, ...args: unknown[]) =>
+    log.warn(message, args.length > 0 ? { detail: args.map((arg) => String(arg)).join(' ') } : undefined);
+  const ignore = () => undefined;
+  otel.diag.setLogger(
+    { error: warn, warn, info: ignore, debug: ignore, verbose: ignore },
+    { logLevel: otel.DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
 }
 
 function exporterFor(config: TracingConfig): SpanExporter {
