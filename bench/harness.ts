@@ -60,7 +60,14 @@ export async function benchServices(
     LOG_LEVEL: level,
     TEMPORAL_TASK_QUEUE: `bench-${path.basename(dataDir)}`,
   });
-  const services = await openServices(config, createLogger(level as LogLevel), temporalAddress);
+  // BENCH_TRACING=1 measures with tracing on, its spans created and then discarded (no exporter's cost).
+  const tracing = process.env.BENCH_TRACING === '1';
+  const services = await openServices(
+    tracing ? { ...config, tracing: loadConfig({ OTEL_TRACES_EXPORTER: 'console' }).tracing } : config,
+    createLogger(level as LogLevel),
+    temporalAddress,
+    tracing ? { tracing: { exporter: { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} } } } : {},
+  );
   return {
     services,
     cleanup: async () => {
