@@ -39,12 +39,13 @@ describe.each(DIALECTS)('AutomationRepository on %s', (dialect) => {
   it('gives automations stored before tags existed an empty list once migrated', async () => {
     // The database as 0002 left it: no tags column, and an automation in it.
     await sql`alter table automations drop column tags`.execute(t.db.kysely);
+    await sql`alter table event_outbox drop column trace`.execute(t.db.kysely);
     await sql`delete from tripwire_migrations where name >= '0003'`.execute(t.db.kysely);
     await sql`insert into automations (id, name, description, enabled, trigger, actions, workflow_id, created, updated)
       values ('old', 'old', '', 1, '{"type":"event"}', '[]', 'automation/old', '2025-01-01T00:00:00.000Z',
       '2025-01-01T00:00:00.000Z')`.execute(t.db.kysely);
 
-    expect(await migrate(t.db)).toEqual(['0003-automation-tags', '0004-sortable-occurred']);
+    expect(await migrate(t.db)).toEqual(['0003-automation-tags', '0004-sortable-occurred', '0005-outbox-trace']);
     expect((await automations.get('old'))?.tags).toEqual([]);
   });
 });
