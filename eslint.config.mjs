@@ -7,7 +7,12 @@ import tseslint from 'typescript-eslint';
 /** Packages the sandbox may import: pure, with no Node built-ins, and safe to bundle into workflows. */
 const sandboxPackages = ['@temporalio/workflow', '@temporalio/common', 'zod', '@noble/hashes/legacy.js'];
 const packages = sandboxPackages.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
-const sandboxRule = (local, message) => ['error', { patterns: [{ regex: `^(?!(${packages})$|${local}).*`, message }] }];
+const sandboxRule = (local, message, allowed = packages) => [
+  'error',
+  { patterns: [{ regex: `^(?!(${allowed})$|${local}).*`, message }] },
+];
+/** The workflow interceptors of tracing (bundled only when tracing is on) may use the OpenTelemetry API too. */
+const tracingPackages = `${packages}|@opentelemetry/api`;
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'tools/', '.data/', 'coverage/', '**/*.js', '**/*.mjs'] },
@@ -31,6 +36,19 @@ export default tseslint.config(
       'no-restricted-imports': sandboxRule(
         '\\./|\\.\\./core/',
         'Workflow code may import only ./, ../core/ and ' + sandboxPackages.join(', ') + '; do I/O in an activity.',
+      ),
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['workflows/tracing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': sandboxRule(
+        '\\./|\\.\\./(?!\\.\\.)|\\.\\./\\.\\./core/',
+        'Workflow interceptors may import only workflows/, core/, @opentelemetry/api and ' +
+          sandboxPackages.join(', ') +
+          '.',
+        tracingPackages,
       ),
       'no-console': 'error',
     },

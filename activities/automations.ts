@@ -2,7 +2,7 @@
 // actions, each with its `.action.triggered` then `.executed`/`.failed` events, linked by related resources and
 // `follows` (Prefect §7.5). Event ids derive from the firing, so a retried activity never duplicates an event.
 import { ApplicationFailure } from '@temporalio/common';
-import { actionSchema } from '../core/automations/action-schema';
+import { ACTION_TYPES, actionSchema } from '../core/automations/action-schema';
 import { ActionFailed, type RelatedResource } from '../services/actions/outcome';
 import { executeAction, type ExecutorDeps } from '../services/actions/executor';
 import type { Event, ReceivedEvent } from '../core/events/schema';
@@ -18,9 +18,14 @@ import type {
 import type { AutomationSnapshot } from '../workflows/messages';
 import { derivedId } from '../core/ids';
 import { resourceIdFor } from '../core/resources';
+import type { Metrics } from '../services/metrics/metrics';
+import type { Tracing } from '../services/tracing/tracing';
 
 export interface AutomationActivityDeps extends ExecutorDeps {
   pipeline: IngestPipeline;
+  metrics?: Pick<Metrics, 'firings' | 'actions' | 'actionDuration'>;
+  /** When tracing is on, each action is a span (inside the activity's, which continues the triggering event's). */
+  tracing?: Tracing;
 }
 
 const FIVE_MINUTES_MS = 5 * 60 * 1000;
@@ -59,6 +64,10 @@ export function createAutomationActivities(deps: AutomationActivityDeps): Automa
      */
     async runFirings({ automation, batch }: RunFiringsInput): Promise<FiringResult[]> {
       const recorded = batch.map(({ firing }) => stateChangeEvent(automation, firing));
+      for (const { firing } of batch) {
+        const state = firing.trigger_states.includes('Resolved') ? 'resolved' : 'triggered';
+        deps.metrics?.firings.inc({ trigger_type: automation.trigger.type, state });
+      }
       // Each firing's first action is announced in the same write, so no action waits for two commits to start.
       const announced = batch.flatMap(({ firing, actions: [first] }, index) =>
         first ? [actionTriggeredEvent({ automation, firing, ...first, triggeredEventId: recorded[index]!.id })] : [],
@@ -93,8 +102,33 @@ export function createAutomationActivities(deps: AutomationActivityDeps): Automa
     },
   };
 
-  /** Runs one action; `announced` settles once its `.action.triggered` event is stored by the caller's write. */
+  /** Runs one action, counted and timed, in a span of its own when tracing is on. */
   const run = async (input: RunActionInput, announced?: Promise<void>): Promise<RunActionResult> => {
+    const type = knownActionType(input.action);
+    const started = performance.now();
+    let status = 'error';
+    try {
+      const result = deps.tracing
+        ? await deps.tracing.span(
+            `tripwire.action ${type}`,
+            { 'tripwire.automation.id': input.automation.id, 'tripwire.action.index': input.actionIndex },
+            async (span) => {
+              const outcome = await runUntraced(input, announced);
+              span.setAttribute('tripwire.action.status', outcome.status);
+              return outcome;
+            },
+          )
+        : await runUntraced(input, announced);
+      status = result.status;
+      return result;
+    } finally {
+      deps.metrics?.actions.inc({ action_type: type, status });
+      deps.metrics?.actionDuration.observe({ action_type: type }, (performance.now() - started) / 1000);
+    }
+  };
+
+  /** Runs one action; `announced` settles once its `.action.triggered` event is stored by the caller's write. */
+  const runUntraced = async (input: RunActionInput, announced?: Promise<void>): Promise<RunActionResult> => {
     const { automation, firing, actionIndex } = input;
     const parsed = actionSchema.safeParse(input.action);
     const invocation = invocationId(firing, actionIndex);
@@ -147,11 +181,21 @@ function invocationId(firing: Firing, actionIndex: number): string {
   return derivedId(firing.id, 'action', String(actionIndex));
 }
 
+/** The action's type as a metric label: one of ACTION_TYPES, or `unknown`. */
+function knownActionType(action: unknown): string {
+  const type = actionTypeOf(action);
+  return (ACTION_TYPES as readonly string[]).includes(type) ? type : 'unknown';
+}
+
+/** The action's `type`, or `unknown` for an action without one (it fails validation). */
+function actionTypeOf(action: unknown): string {
+  return typeof (action as { type?: unknown })?.type === 'string' ? (action as { type: string }).type : 'unknown';
+}
+
 /** The `prefect.automation.action.triggered` event of one action of a firing, with an id derived from both. */
 function actionTriggeredEvent({ automation, firing, action, actionIndex, triggeredEventId }: RunActionInput): Event {
   const invocation = invocationId(firing, actionIndex);
-  const actionType =
-    typeof (action as { type?: unknown })?.type === 'string' ? (action as { type: string }).type : 'unknown';
+  const actionType = actionTypeOf(action);
   const triggering: ReceivedEvent | null = firing.triggering_event;
   return {
     id: derivedId(invocation, 'triggered'),

@@ -3,8 +3,12 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from '../services/logging/logger';
+import type { Metrics } from '../services/metrics/metrics';
+import type { Tracing } from '../services/tracing/tracing';
 import { requireApiKey } from './auth';
 import { errorMiddleware } from './errors';
+import { httpMetrics } from './metrics';
+import { httpTracing } from './tracing';
 
 export interface AppOptions {
   apiKey: string;
@@ -15,6 +19,10 @@ export interface AppOptions {
   apiRoutes: Router[];
   /** The web console at `/` (api/console): its gate runs first; /console/api reaches apiRoutes with a session. */
   console?: { gate: Koa.Middleware; routers: Router[] };
+  /** Counts every request. */
+  metrics?: Metrics;
+  /** When tracing is on: a server span per request. */
+  tracing?: Tracing;
 }
 
 /** Returns the Koa app; errors at or above 500 are logged through `logger`, with no request data. */
@@ -32,6 +40,9 @@ export function createApp(options: AppOptions): Koa {
       cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
     });
   });
+  // Outside the error middleware, so both see the status that is actually sent.
+  if (options.metrics) app.use(httpMetrics(options.metrics));
+  if (options.tracing) app.use(httpTracing(options.tracing));
   app.use(errorMiddleware());
   if (options.console) app.use(options.console.gate);
   for (const router of options.publicRoutes) app.use(router.routes()).use(router.allowedMethods());

@@ -13,7 +13,7 @@ import type { EventFilterQueries } from '../db/event-filter-queries';
 import type { EventFeed } from '../services/events/event-feed';
 import { EventStoreUnavailableError, EventValidationError, type IngestPipeline } from '../services/events/pipeline';
 import type { Logger } from '../services/logging/logger';
-import { apiKeyMatcher } from './auth';
+import { apiKeyMatcher } from '../services/config/api-key';
 import { streamOut } from './events-out-socket';
 import { CLOSE, closeWith, parseMessage, prefectHandshake } from './prefect-socket';
 

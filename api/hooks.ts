@@ -4,11 +4,17 @@
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
 import { answerHandshake } from '../services/webhooks/handshakes';
-import { WEBHOOK_METHODS, type WebhookReceiver } from '../services/webhooks/receive';
+import { WEBHOOK_METHODS, type WebhookReceiver, WebhookRefused } from '../services/webhooks/receive';
 import { TripwireError } from '../core/errors';
+import type { Metrics, WebhookOutcome } from '../services/metrics/metrics';
 
-/** Returns the router of the webhook ingress. */
-export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Router {
+/** Returns the router of the webhook ingress; `metrics` counts each request's outcome. */
+export function hookRoutes(
+  receiver: WebhookReceiver,
+  maxBodyBytes: number,
+  metrics?: Pick<Metrics, 'webhookRequests'>,
+): Router {
+  const count = (outcome: WebhookOutcome) => metrics?.webhookRequests.inc({ outcome });
   const router = new Router();
   router.all('/hooks/:slug', async (ctx) => {
     const method = ctx.method.toUpperCase();
@@ -24,12 +30,16 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
       }
     }
     if (!(WEBHOOK_METHODS as readonly string[]).includes(method)) {
+      count('method_not_allowed');
       throw new TripwireError('METHOD_NOT_ALLOWED', `webhooks accept ${WEBHOOK_METHODS.join(', ')}`, undefined, {
         headers: { Allow: WEBHOOK_METHODS.join(', ') },
       });
     }
     const webhook = await receiver.find(ctx.params.slug!);
-    if (!webhook) throw new TripwireError('NOT_FOUND', 'no enabled webhook at this URL');
+    if (!webhook) {
+      count('not_found');
+      throw new TripwireError('NOT_FOUND', 'no enabled webhook at this URL');
+    }
 
     let rawBody: Buffer;
     try {
@@ -38,13 +48,16 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
       const type = (error as { type?: string }).type;
       if (type === 'entity.too.large') {
         ctx.req.resume();
-        throw await receiver.refuse(
+        const refused = await receiver.refuse(
           webhook,
           { method, headers: ctx.headers, rawBody: Buffer.alloc(0) },
-          'PAYLOAD_TOO_LARGE',
+          'too_large',
           `body is larger than the limit of ${maxBodyBytes} bytes`,
         );
+        count(refused.refusal);
+        throw refused;
       }
+      count('bad_body');
       throw new TripwireError('BAD_REQUEST', `could not read the request body: ${(error as Error).message}`);
     }
 
@@ -57,7 +70,13 @@ export function hookRoutes(receiver: WebhookReceiver, maxBodyBytes: number): Rou
       ctx.body = handshake.body;
       return;
     }
-    await receiver.receive(webhook, { method, headers: ctx.headers, rawBody });
+    try {
+      await receiver.receive(webhook, { method, headers: ctx.headers, rawBody });
+    } catch (error) {
+      if (error instanceof WebhookRefused) count(error.refusal);
+      throw error;
+    }
+    count('accepted');
     ctx.status = 204;
   });
   return router;

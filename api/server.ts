@@ -11,15 +11,24 @@ import { eventRoutes } from './events';
 import { healthRoutes } from './health';
 import { hookRoutes } from './hooks';
 import { webhookRoutes } from './webhooks';
+import { metricsRoutes } from './metrics';
+import { metricsAccess } from '../services/metrics/server';
+import { ACTIVE_FLOW_RUN_STATES } from '../services/metrics/metrics';
 import type { ApiServices } from './wiring';
 
-/** Returns the Koa app serving `services`. */
+/** Returns the Koa app serving `services`; its /metrics also reports the outbox and the flow runs' states. */
 export function buildApp(services: ApiServices): Koa {
   const { config } = services;
+  services.metrics.observeDatabase({
+    outbox: () => services.events.outboxStats(),
+    activeFlowRuns: () => services.flowRunRecords.countByState(ACTIVE_FLOW_RUN_STATES),
+  });
   return createApp({
     apiKey: services.apiKey.key,
     logger: services.logger,
     console: consoleRoutes(services),
+    metrics: services.metrics,
+    tracing: services.tracing,
     publicRoutes: [
       healthRoutes(
         [
@@ -28,7 +37,8 @@ export function buildApp(services: ApiServices): Koa {
         ],
         [{ name: 'outbox', read: () => outboxReport(services) }],
       ),
-      hookRoutes(services.receiver, config.webhookMaxBodyBytes),
+      hookRoutes(services.receiver, config.webhookMaxBodyBytes, services.metrics),
+      metricsRoutes(services.metrics, metricsAccess(services.apiKey.key, config)),
     ],
     apiRoutes: [
       webhookRoutes(services.webhookService, services.receiver),

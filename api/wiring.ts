@@ -34,6 +34,7 @@ export function withApiParts<T extends CoreServices>(core: T): T & ApiParts {
     core.registry,
     (target, batch, leaders) => core.gateway.deliver(target, batch, leaders),
     logger,
+    { metrics: core.metrics, tracing: core.tracing },
   );
   pipeline.whenRouted(() => router.notify());
   pipeline.whenStored(() => feed.notify());

@@ -62,8 +62,19 @@ export async function benchServices(
     LOG_LEVEL: level,
     TEMPORAL_TASK_QUEUE: `bench-${path.basename(dataDir)}`,
   });
+  // BENCH_TRACING=1 measures with tracing on, its spans created and then discarded (no exporter's cost).
+  const tracing = process.env.BENCH_TRACING === '1';
   const services = withWorkerParts(
-    withApiParts(await openCoreServices(config, createLogger(level as LogLevel), temporalAddress)),
+    withApiParts(
+      await openCoreServices(
+        tracing ? { ...config, tracing: loadConfig({ OTEL_TRACES_EXPORTER: 'console' }).tracing } : config,
+        createLogger(level as LogLevel),
+        temporalAddress,
+        tracing
+          ? { tracing: { exporter: { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} } } }
+          : {},
+      ),
+    ),
   );
   return {
     services,

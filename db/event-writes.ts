@@ -13,10 +13,12 @@ import type { Database, EventsTable } from './tables';
 export interface EventRow extends Omit<EventsTable, 'seq'> {
   related: [string, string][];
   routed: boolean;
+  /** The traceparent its outbox row carries, if any. */
+  trace?: string;
 }
 
-/** Returns the row of `event`. */
-export function eventRow(event: ReceivedEvent, routed: boolean): EventRow {
+/** Returns the row of `event`; a routed event's outbox row carries `trace` when given. */
+export function eventRow(event: ReceivedEvent, routed: boolean, trace?: string): EventRow {
   return {
     id: event.id,
     occurred: sortableTime(event.occurred),
@@ -26,6 +28,7 @@ export function eventRow(event: ReceivedEvent, routed: boolean): EventRow {
     body: JSON.stringify(event),
     related: event.related.map((r) => [r['prefect.resource.id'] ?? '', r['prefect.resource.role'] ?? '']),
     routed,
+    ...(routed && trace !== undefined ? { trace } : {}),
   };
 }
 
@@ -54,7 +57,7 @@ export class EventWrites implements EventWriteApi {
         // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
         const inserted = await tx
           .insertInto('events')
-          .values(chunk.map(({ related: _related, routed: _routed, ...columns }) => columns))
+          .values(chunk.map(({ related: _related, routed: _routed, trace: _trace, ...columns }) => columns))
           .onConflict((oc) => oc.column('id').doNothing())
           .returning('id')
           .execute();
@@ -74,6 +77,7 @@ export class EventWrites implements EventWriteApi {
             available_at: row.received,
             attempts: 0,
             last_error: null,
+            trace: row.trace ?? null,
           }));
         if (outbox.length > 0) await tx.insertInto('event_outbox').values(outbox).execute();
       }

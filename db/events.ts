@@ -29,6 +29,8 @@ export interface OutboxEntry {
   seq: number;
   event: ReceivedEvent;
   attempts: number;
+  /** The traceparent of the request that stored the event, when tracing was on. */
+  trace?: string;
 }
 
 /** Events, their related resources and the routing outbox, over either database. */
@@ -45,10 +47,14 @@ export class EventRepository {
    * Stores `events` (ignoring ids already stored) and, for those in `route`, an outbox row, all in one transaction.
    * Returns the events that were new.
    */
-  async insert(events: ReceivedEvent[], route: ReadonlySet<string> = new Set()): Promise<ReceivedEvent[]> {
+  async insert(
+    events: ReceivedEvent[],
+    route: ReadonlySet<string> = new Set(),
+    traces?: ReadonlyMap<string, string>,
+  ): Promise<ReceivedEvent[]> {
     if (events.length === 0) return [];
     const unique = dedupeById(events);
-    const fresh = new Set(await this.writes.insert(unique.map((e) => eventRow(e, route.has(e.id)))));
+    const fresh = new Set(await this.writes.insert(unique.map((e) => eventRow(e, route.has(e.id), traces?.get(e.id)))));
     return unique.filter((e) => fresh.has(e.id));
   }
 
@@ -141,13 +147,18 @@ export class EventRepository {
     const rows = await this.db
       .selectFrom('event_outbox')
       .innerJoin('events', 'events.id', 'event_outbox.event_id')
-      .select(['events.seq', 'events.body', 'event_outbox.attempts'])
+      .select(['events.seq', 'events.body', 'event_outbox.attempts', 'event_outbox.trace'])
       .where('event_outbox.available_at', '<=', now)
       .orderBy('event_outbox.enqueued_at', 'asc')
       .orderBy('events.seq', 'asc')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.body) as ReceivedEvent, attempts: row.attempts }));
+    return rows.map((row) => ({
+      seq: row.seq,
+      event: JSON.parse(row.body) as ReceivedEvent,
+      attempts: row.attempts,
+      ...(row.trace ? { trace: row.trace } : {}),
+    }));
   }
 
   /**
@@ -164,11 +175,16 @@ export class EventRepository {
 
   /** Returns how many events wait in the outbox, for health and benchmarks. */
   async outboxSize(): Promise<number> {
+    return (await this.outboxStats()).size;
+  }
+
+  /** Returns how many events wait in the outbox and when the oldest of them entered it (for /metrics). */
+  async outboxStats(): Promise<{ size: number; oldestEnqueuedAt: string | undefined }> {
     const row = await this.db
       .selectFrom('event_outbox')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('enqueued_at').as('oldest')])
       .executeTakeFirst();
-    return Number(row?.count ?? 0);
+    return { size: Number(row?.count ?? 0), oldestEnqueuedAt: row?.oldest ?? undefined };
   }
 
   private filtered(filter: EventFilter) {

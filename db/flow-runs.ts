@@ -124,6 +124,17 @@ export class FlowRunRepository {
     return (await query.execute()).map(fromRow);
   }
 
+  /** Counts the runs in each of `states` (through the state index; states with no run are left out). */
+  async countByState(states: readonly string[]): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('flow_runs')
+      .select(['state_type', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('state_type', 'in', [...states])
+      .groupBy('state_type')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.state_type, Number(row.count)]));
+  }
+
   /** Runs still Scheduled although they were due to start before `before` (ISO), oldest first. */
   async overdue(before: string, limit: number): Promise<FlowRunRecord[]> {
     const rows = await this.db

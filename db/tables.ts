@@ -38,6 +38,8 @@ export interface EventOutboxTable {
   available_at: string;
   attempts: number;
   last_error: string | null;
+  /** W3C traceparent of the request that stored the event, when tracing was on. */
+  trace: string | null;
 }
 
 export interface AutomationsTable {

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         pool: DEFAULT_POOL,
         nodeModules: path.join(projectRoot(), 'node_modules'),
+        tracing: services.tracing,
       },
       logger,
     );
@@ -81,6 +82,12 @@ async function main(): Promise<void> {
     `  API              ${http.url}/api   (Authorization: Bearer <key>)`,
     `  Webhooks         ${config.publicUrl}/hooks/<slug>`,
     `  Health           ${http.url}/healthz`,
+    `  Metrics          ${http.url}/metrics   (Prometheus; ${
+      config.metrics.public ? 'no key' : config.metrics.key ? 'the API key or TRIPWIRE_METRICS_KEY' : 'the API key'
+    })`,
+    ...(config.tracing
+      ? [`  Tracing          ${config.tracing.exporter === 'otlp' ? config.tracing.otlp.url : 'console'}`]
+      : []),
     `  Temporal         ${temporalAddress} (namespace ${config.temporal.namespace})`,
     ...(config.temporal.uiUrl ? [`  Temporal UI      ${config.temporal.uiUrl}`] : []),
     `  Database         ${services.db.location}`,

@@ -19,6 +19,9 @@ import { DEFAULT_EVENT_LIMITS } from '../core/events/schema';
 import { IngestPipeline } from './events/pipeline';
 import type { Logger } from './logging/logger';
 import { createTemporalClient, type TemporalHandle } from './temporal/client';
+import { Metrics } from './metrics/metrics';
+import { startTracing, type Tracing, type TracingOptions } from './tracing/tracing';
+import { tracingClientInterceptors } from './tracing/temporal-client';
 
 export interface CoreServices {
   config: Config;
@@ -35,16 +38,31 @@ export interface CoreServices {
   flowRunRecords: FlowRunRecords;
   flowRunStarter: FlowRunStarter;
   deploymentService: DeploymentService;
+  metrics: Metrics;
+  /** Undefined when tracing is off (the default). */
+  tracing: Tracing | undefined;
   /** Stops what runs in the background and closes the connections; a process's own parts close first. */
   close(): Promise<void>;
 }
 
+export interface OpenServicesOptions {
+  /** Tracing's options when config.tracing turns it on (the tests' in-memory exporter). */
+  tracing?: TracingOptions;
+}
+
 /** Opens the database (applying migrations) and builds the shared services; starts nothing in the background. */
-export async function openCoreServices(config: Config, logger: Logger, temporalAddress: string): Promise<CoreServices> {
+export async function openCoreServices(
+  config: Config,
+  logger: Logger,
+  temporalAddress: string,
+  options: OpenServicesOptions = {},
+): Promise<CoreServices> {
   const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(db);
   if (applied.length > 0) logger.info('database migrated', { applied });
-  const temporal = createTemporalClient(temporalAddress, config.temporal.namespace);
+  const metrics = new Metrics();
+  const tracing = config.tracing ? startTracing(config.tracing, logger, options.tracing) : undefined;
+  const temporal = createTemporalClient(temporalAddress, config.temporal.namespace, tracingClientInterceptors(tracing));
   const events = new EventRepository(db);
   const automations = new AutomationRepository(db);
   const registry = new AutomationRegistry(automations, logger);
@@ -55,10 +73,12 @@ export async function openCoreServices(config: Config, logger: Logger, temporalA
     events,
     limits: { ...DEFAULT_EVENT_LIMITS, maxEventBytes: config.eventMaxBytes },
     mayRoute: (event) => registry.mayRoute(event),
+    metrics,
+    tracing,
   });
   const automationService = new AutomationService(automations, gateway, registry, pipeline, logger);
   const deployments = new DeploymentRepository(db);
-  const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline);
+  const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline, metrics);
   const flowRunStarter = new FlowRunStarter(
     flowRunRecords,
     deployments,
@@ -81,12 +101,15 @@ export async function openCoreServices(config: Config, logger: Logger, temporalA
     flowRunRecords,
     flowRunStarter,
     deploymentService: new DeploymentService(deployments, automationService, flowRunStarter),
+    metrics,
+    tracing,
     close: async () => {
       automationService.stop();
       flowRunStarter.stop();
       registry.stop();
       await temporal.close();
       await db.close();
+      await tracing?.shutdown();
     },
   };
 }

@@ -5,12 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { envSchema } from '../services/config/env';
+import { Metrics } from '../services/metrics/metrics';
 import { TRIPWIRE_DYNAMIC_CONFIG } from '../services/temporal/dev-server';
 
 const file = path.resolve(__dirname, '..', 'docker-compose.yml');
 
 interface Service {
   image?: string;
+  profiles?: string[];
+  entrypoint?: string[];
   build?: unknown;
   command?: string[];
   environment?: Record<string, string | number>;
@@ -27,8 +30,12 @@ describe('docker-compose.yml', () => {
   };
   const services = compose.services;
 
+  const observability = ['grafana', 'jaeger', 'prometheus'];
+
   it('brings up PostgreSQL, Temporal on PostgreSQL, the Temporal UI, and tripwire api and worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+    const always = Object.keys(services).filter((name) => !services[name]!.profiles);
+    expect(always.sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+    for (const name of observability) expect(services[name]!.profiles).toEqual(['observability']);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
     expect(services['temporal-ui']!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
   });
@@ -71,7 +78,55 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.command).toEqual(['node', 'dist/worker/main.js']);
     expect(fs.existsSync(path.resolve(__dirname, '..', 'api', 'main.ts'))).toBe(true);
     expect(fs.existsSync(path.resolve(__dirname, '..', 'worker', 'main.ts'))).toBe(true);
-    expect(Object.keys(compose.volumes).sort()).toEqual(['postgres-data', 'tripwire-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual([
+      'grafana-data',
+      'postgres-data',
+      'prometheus-data',
+      'tripwire-data',
+    ]);
+  });
+
+  it("has Prometheus scrape every api and worker replica's /metrics with the metrics key", () => {
+    expect(services.worker!.environment).toMatchObject({ HOST: '0.0.0.0', TRIPWIRE_WORKER_METRICS_PORT: 9464 });
+    expect(services.api!.environment).toMatchObject({ TRIPWIRE_METRICS_KEY: '${TRIPWIRE_METRICS_KEY:-}' });
+    const prometheus = services.prometheus!;
+    const mount = prometheus.volumes!.find((volume) => volume.endsWith(':/etc/prometheus/prometheus.yml:ro'))!;
+    const config = parse(fs.readFileSync(path.resolve(__dirname, '..', mount.split(':')[0]!), 'utf8')) as {
+      scrape_configs: {
+        job_name: string;
+        authorization: { credentials_file: string };
+        dns_sd_configs: { names: string[]; port: number }[];
+      }[];
+    };
+    const targets = config.scrape_configs.map((job) => [job.dns_sd_configs[0]!.names[0], job.dns_sd_configs[0]!.port]);
+    expect(targets).toEqual([
+      ['api', services.api!.environment!.PORT],
+      ['worker', services.worker!.environment!.TRIPWIRE_WORKER_METRICS_PORT],
+    ]);
+    for (const job of config.scrape_configs) {
+      expect(prometheus.entrypoint!.join(' ')).toContain(`> ${job.authorization.credentials_file}`);
+    }
+  });
+
+  it('provisions a Grafana dashboard that charts only metrics tripwire exports', async () => {
+    const grafana = services.grafana!;
+    const mount = grafana.volumes!.find((volume) => volume.includes(':/var/lib/grafana/dashboards/'))!;
+    const dashboard = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', mount.split(':')[0]!), 'utf8')) as {
+      panels: { type: string; targets?: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    expect(exprs.length).toBeGreaterThan(15);
+    const metrics = new Metrics();
+    metrics.observeDatabase({
+      outbox: async () => ({ size: 0, oldestEnqueuedAt: undefined }),
+      activeFlowRuns: async () => ({}),
+    });
+    const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
+    const charted = new Set(exprs.flatMap((expr) => expr.match(/tripwire_[a-z_]+/g) ?? []));
+    for (const name of charted) expect(exported).toContain(name.replace(/_(bucket|count|sum)$/, ''));
+    for (const name of ['tripwire_webhook_requests_total', 'tripwire_outbox_events', 'tripwire_flow_runs']) {
+      expect(charted).toContain(name);
+    }
   });
 
   const dockerCompose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
@@ -81,6 +136,11 @@ describe('docker-compose.yml', () => {
       encoding: 'utf8',
     });
     expect(output).toContain('postgres://tripwire:pw@postgresql:5432/tripwire');
+    const observed = execFileSync('docker-compose', ['-f', file, '--profile', 'observability', 'config'], {
+      env: { ...process.env, POSTGRES_PASSWORD: 'pw', TRIPWIRE_API_KEY: 'key' },
+      encoding: 'utf8',
+    });
+    expect(parse(observed).services.prometheus.image).toMatch(/^prom\/prometheus:/);
   });
 
   it('refuses to start without the required secrets', () => {

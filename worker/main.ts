@@ -6,6 +6,8 @@ import { withWorkerParts } from './wiring';
 import { startWorker } from './tripwire-worker';
 import { waitForTemporal } from '../services/temporal/connect';
 import { temporalAddress } from '../services/config/env';
+import { metricsAccess, serveMetrics } from '../services/metrics/server';
+import { resolveApiKey } from '../services/config/api-key';
 
 async function main(): Promise<void> {
   const { config, logger } = loadConfigOrExit();
@@ -15,7 +17,18 @@ async function main(): Promise<void> {
   await services.registry.start();
   const worker = await startWorker(services, { readyFile: '/tmp/tripwire-worker-ready' });
   logger.info('worker polling', { task_queue: config.temporal.taskQueue, temporal: address });
+  const metrics =
+    config.metrics.workerPort === undefined
+      ? undefined
+      : await serveMetrics(
+          services.metrics,
+          config.host,
+          config.metrics.workerPort,
+          metricsAccess(resolveApiKey({ apiKey: config.apiKey, dataDir: config.dataDir }).key, config),
+        );
+  if (metrics) logger.info('worker metrics served', { url: metrics.url });
   onShutdownSignal(logger, async () => {
+    await metrics?.close();
     await worker.stop();
     await services.close();
   });

@@ -9,8 +9,10 @@ import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { DeploymentRecord } from '../db/deployments';
 import type { Logger } from '../services/logging/logger';
-import { installTemporalLogging, sdkLogger } from '../services/temporal/runtime-logging';
+import { installTemporalRuntime, sdkLogger } from '../services/temporal/runtime';
 import { entrypointExport, entrypointFile } from '../services/deployments/entrypoints';
+import type { Tracing } from '../services/tracing/tracing';
+import { flowTracingWorkerOptions, OTEL_WORKFLOW_INTERCEPTORS } from './tracing';
 
 /** Where a pool worker learns the pool's deployments: the database in-process, or the REST API from the CLI. */
 export interface DeploymentSource {
@@ -24,6 +26,8 @@ export interface PoolWorkerOptions {
   pollIntervalMs?: number;
   /** Where the project's own node_modules are, so flows outside the project can import @temporalio/workflow. */
   nodeModules: string;
+  /** When tracing is on, the flows' workflows continue the trace of the flow run that started them. */
+  tracing?: Tracing;
 }
 
 /** Keeps a Temporal worker for the pool's current deployments. */
@@ -43,7 +47,7 @@ export class PoolWorker {
 
   /** Loads the pool's deployments and starts following changes. */
   async start(): Promise<void> {
-    installTemporalLogging(this.logger);
+    installTemporalRuntime(this.logger);
     this.connection = await NativeConnection.connect({ address: this.options.address });
     await this.reload();
     this.timer = setInterval(() => {
@@ -132,6 +136,7 @@ export class PoolWorker {
       },
       // webpack's report of each bundle goes to tripwire's log at debug; its warnings and errors still show.
       logger: sdkLogger(this.logger),
+      ...(this.options.tracing ? { workflowInterceptorModules: [OTEL_WORKFLOW_INTERCEPTORS] } : {}),
     });
   }
 
@@ -142,6 +147,7 @@ export class PoolWorker {
       taskQueue: this.options.pool,
       workflowBundle,
       shutdownGraceTime: '10 seconds',
+      ...(this.options.tracing ? flowTracingWorkerOptions(this.options.tracing) : {}),
     });
     const done = worker.run();
     return { worker, done, signature };

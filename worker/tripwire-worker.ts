@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAutomationActivities } from '../activities/automations';
 import { createFlowRunActivities } from '../activities/flow-runs';
-import { installTemporalLogging } from '../services/temporal/runtime-logging';
+import { installTemporalRuntime } from '../services/temporal/runtime';
 import type { WorkerServices } from './wiring';
 import { HEARTBEAT_THROTTLE, heartbeatWhileRunning } from './heartbeats';
+import { tracingWorkerOptions } from './tracing';
 
 export interface RunningWorker {
   worker: Worker;
@@ -24,7 +25,8 @@ export interface WorkerOptions {
 /** Connects to Temporal and starts polling tripwire's task queue. */
 export async function startWorker(services: WorkerServices, options: WorkerOptions = {}): Promise<RunningWorker> {
   const { config } = services;
-  installTemporalLogging(services.logger);
+  installTemporalRuntime(services.logger);
+  const tracingOptions = services.tracing ? tracingWorkerOptions(services.tracing) : undefined;
   const connection = await NativeConnection.connect({ address: services.temporal.address });
   const worker = await Worker.create({
     connection,
@@ -36,12 +38,18 @@ export async function startWorker(services: WorkerServices, options: WorkerOptio
         pipeline: services.pipeline,
         automations: services.automationService,
         deployments: services.deploymentRunner,
+        metrics: services.metrics,
+        tracing: services.tracing,
       }),
       ...createFlowRunActivities(services.flowRunRecords),
     },
     maxCachedWorkflows: options.maxCachedWorkflows,
     shutdownGraceTime: '10 seconds',
-    interceptors: { activity: [heartbeatWhileRunning] },
+    ...tracingOptions,
+    interceptors: {
+      ...tracingOptions?.interceptors,
+      activity: [heartbeatWhileRunning, ...(tracingOptions?.interceptors?.activity ?? [])],
+    },
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
   const done = worker.run().finally(() => connection.close());

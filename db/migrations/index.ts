@@ -8,6 +8,7 @@ import * as automationTags from './0003-automation-tags';
 import * as sortableOccurred from './0004-sortable-occurred';
 import * as webhookHandshakes from './0005-webhook-handshakes';
 import * as flowRunTriggers from './0006-flow-run-triggers';
+import * as outboxTrace from './0007-outbox-trace';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0004-sortable-occurred': sortableOccurred,
   '0005-webhook-handshakes': webhookHandshakes,
   '0006-flow-run-triggers': flowRunTriggers,
+  '0007-outbox-trace': outboxTrace,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */

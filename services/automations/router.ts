@@ -11,6 +11,8 @@ import type { ReceivedEvent } from '../../core/events/schema';
 import type { Logger } from '../logging/logger';
 import { WakeSignal } from '../events/wake-signal';
 import type { AutomationRegistry, RoutedAutomation } from './registry';
+import type { Metrics } from '../metrics/metrics';
+import type { Tracing } from '../tracing/tracing';
 
 /** What became of a delivery: signalled, or held back because the workflow is rolling over (offered again soon). */
 export type Delivery = 'delivered' | 'held';
@@ -33,6 +35,9 @@ export interface RouterOptions {
   concurrency?: number;
   /** Largest JSON size of the events in one signal; Temporal's payload limit is 2 MiB. */
   maxSignalBytes?: number;
+  metrics?: Pick<Metrics, 'routerDeliveries' | 'routerDeliveryLatency' | 'routerSignalDuration'>;
+  /** When tracing is on, each delivery is a span continuing the trace its events' outbox rows carry. */
+  tracing?: Tracing;
 }
 
 /** Moves events from the outbox to the workflows of the automations that cover them. */
@@ -46,6 +51,8 @@ export class EventRouter {
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
   private readonly maxSignalBytes: number;
+  private readonly metrics: RouterOptions['metrics'];
+  private readonly tracing: Tracing | undefined;
 
   constructor(
     private readonly events: EventRepository,
@@ -58,6 +65,8 @@ export class EventRouter {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.concurrency = options.concurrency ?? 16;
     this.maxSignalBytes = options.maxSignalBytes ?? 1_800_000;
+    this.metrics = options.metrics;
+    this.tracing = options.tracing;
   }
 
   /** Starts draining in the background. */
@@ -118,6 +127,7 @@ export class EventRouter {
       );
     }
     const entries = due.filter((entry) => !waiting.has(entry));
+    const traces = this.tracing ? new Map(entries.map((entry) => [entry.event.id, entry.trace])) : undefined;
 
     const groups = new Map<string, { target: RoutedAutomation; events: ReceivedEvent[]; leaders: Set<string> }>();
     const targetsOf = new Map<string, string[]>();
@@ -153,17 +163,15 @@ export class EventRouter {
         try {
           for (const chunk of this.chunkBySize(ordered)) {
             const follows = new Set(chunk.map((event) => event.follows));
-            const delivery = await this.deliver(
-              group.target,
-              chunk,
-              [...group.leaders].filter((id) => follows.has(id)),
-            );
+            const leaders = [...group.leaders].filter((id) => follows.has(id));
+            const delivery = await this.deliverChunk(group.target, chunk, leaders, traces);
             if (delivery === 'held') {
               held.add(group.target.workflowId);
               break;
             }
           }
         } catch (error) {
+          this.metrics?.routerDeliveries.inc({ result: 'failed' });
           failed.set(group.target.workflowId, (error as Error).message);
         }
       }
@@ -204,6 +212,39 @@ export class EventRouter {
       );
     }
     return due.length;
+  }
+
+  /** Delivers one chunk, measured, and traced when tracing is on. */
+  private async deliverChunk(
+    target: RoutedAutomation,
+    chunk: ReceivedEvent[],
+    leaders: string[],
+    traces: Map<string, string | undefined> | undefined,
+  ): Promise<Delivery> {
+    const started = performance.now();
+    const delivery =
+      this.tracing && traces
+        ? await this.tracing.spanFrom(
+            'tripwire.route',
+            chunk.map((event) => traces.get(event.id)),
+            { 'tripwire.automation.id': target.snapshot.id, 'tripwire.events': chunk.length },
+            async (span) => {
+              const result = await this.deliver(target, chunk, leaders);
+              span.setAttribute('tripwire.delivery', result);
+              return result;
+            },
+          )
+        : await this.deliver(target, chunk, leaders);
+    const metrics = this.metrics;
+    if (metrics) {
+      const now = Date.now();
+      metrics.routerSignalDuration.observe((performance.now() - started) / 1000);
+      metrics.routerDeliveries.inc({ result: delivery });
+      if (delivery === 'delivered') {
+        for (const event of chunk) metrics.routerDeliveryLatency.observe((now - Date.parse(event.received)) / 1000);
+      }
+    }
+    return delivery;
   }
 
   /** Returns the stored leaders of `events` by id. */

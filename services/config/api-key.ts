@@ -1,5 +1,6 @@
 // The management API key: TRIPWIRE_API_KEY when set, otherwise a strong key generated at first start and kept in
-// the data folder (mode 0600), where the CLI on the same machine finds it.
+// the data folder (mode 0600), where the CLI on the same machine finds it. Keys are compared in constant time so the
+// answer's timing says nothing about how much of a guess was right.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,4 +34,27 @@ export function readApiKeyFile(dataDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Returns whether an Authorization header carries `apiKey`, as a bearer token or as a Basic password. */
+export function apiKeyMatcher(apiKey: string): (header: string) => boolean {
+  const expected = digest(apiKey);
+  return (header) => {
+    const given = presentedKey(header);
+    return given !== undefined && crypto.timingSafeEqual(digest(given), expected);
+  };
+}
+
+function presentedKey(header: string): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer) return bearer[1]!.trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? undefined : decoded.slice(colon + 1);
+}
+
+function digest(text: string): Buffer {
+  return crypto.createHash('sha256').update(text).digest();
 }

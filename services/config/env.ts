@@ -9,6 +9,36 @@ import { projectRoot } from './project-root';
 export const SQLITE_SYNCHRONOUS = ['normal', 'full'] as const;
 export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
 
+/** Where spans go (OTEL_TRACES_EXPORTER); `none` turns tracing off. */
+export const TRACES_EXPORTERS = ['none', 'otlp', 'console'] as const;
+/** OTLP encodings over HTTP that tripwire can send (OTEL_EXPORTER_OTLP_PROTOCOL). */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+/** OpenTelemetry's standard samplers (OTEL_TRACES_SAMPLER). */
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+
+/** How spans are exported, when tracing is on (services/tracing/). */
+export interface TracingConfig {
+  readonly exporter: 'otlp' | 'console';
+  readonly otlp: {
+    /** Full URL of the traces endpoint. */
+    readonly url: string;
+    readonly protocol: (typeof OTLP_PROTOCOLS)[number];
+    readonly headers: Readonly<Record<string, string>>;
+  };
+  readonly serviceName: string;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly sampler: TracesSampler;
+  readonly samplerRatio: number;
+}
+
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const duration = z.string().transform((value, ctx) => {
@@ -19,6 +49,39 @@ const duration = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
 });
+const flag = z
+  .string()
+  .transform((value, ctx) => {
+    const normalised = value.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(normalised)) return true;
+    if (['false', '0', 'no'].includes(normalised)) return false;
+    ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+    return z.NEVER;
+  })
+  .or(z.boolean());
+/** OpenTelemetry's list syntax (`key=value,key2=value2`, values URL-encoded), as its SDKs read it. */
+const keyValueList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const pairs: Record<string, string> = {};
+    // The values may be secrets (an Authorization header): a message names an item by position, never quotes it.
+    for (const [index, item] of (value ?? '').split(',').entries()) {
+      if (item.trim() === '') continue;
+      const at = item.indexOf('=');
+      if (at <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected key=value pairs; item ${index + 1} has no key=` });
+        return z.NEVER;
+      }
+      try {
+        pairs[item.slice(0, at).trim()] = decodeURIComponent(item.slice(at + 1).trim());
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `the value of ${item.slice(0, at).trim()} is not URL-encoded` });
+        return z.NEVER;
+      }
+    }
+    return pairs;
+  });
 const optionalText = z
   .string()
   .optional()
@@ -91,6 +154,50 @@ export const envSchema = z.object({
   TRIPWIRE_CONSOLE_SESSION: duration
     .default(12 * 3600)
     .describe('How long a console sign-in lasts (seconds or ISO 8601 duration, e.g. PT12H)'),
+  TRIPWIRE_METRICS_KEY: optionalText.describe(
+    'A bearer key that reads /metrics only (the API key reads it too), so Prometheus needs no API key',
+  ),
+  TRIPWIRE_METRICS_PUBLIC: flag.default(false).describe('true: /metrics answers without a key'),
+  TRIPWIRE_WORKER_METRICS_PORT: port
+    .optional()
+    .describe('Port on which the worker process (worker/main.ts) serves /metrics on HOST; unset: it serves none'),
+  OTEL_SDK_DISABLED: flag.default(false).describe('true: no tracing, whatever OTEL_TRACES_EXPORTER says'),
+  OTEL_TRACES_EXPORTER: z
+    .enum(TRACES_EXPORTERS)
+    .default('none')
+    .describe('Where traces go: none (default: tracing off), otlp or console'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url()
+    .default('http://localhost:4318')
+    .describe('Base URL of the OTLP/HTTP collector; traces go to <endpoint>/v1/traces'),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
+    .url()
+    .optional()
+    .describe('Full URL traces are sent to (overrides OTEL_EXPORTER_OTLP_ENDPOINT)'),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(OTLP_PROTOCOLS)
+    .default('http/protobuf')
+    .describe('OTLP encoding over HTTP: http/protobuf or http/json (gRPC is not supported)'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z
+    .enum(OTLP_PROTOCOLS)
+    .optional()
+    .describe('Overrides OTEL_EXPORTER_OTLP_PROTOCOL for traces'),
+  OTEL_EXPORTER_OTLP_HEADERS: keyValueList.describe(
+    'Headers sent to the collector: key=value,key2=value2 (URL-encoded values)',
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: keyValueList.describe('Headers for traces, added to OTEL_EXPORTER_OTLP_HEADERS'),
+  OTEL_SERVICE_NAME: optionalText.describe('service.name of the spans (default tripwire)'),
+  OTEL_RESOURCE_ATTRIBUTES: keyValueList.describe('More resource attributes: key=value,key2=value2'),
+  OTEL_TRACES_SAMPLER: z
+    .enum(TRACES_SAMPLERS)
+    .default('parentbased_always_on')
+    .describe('always_on, always_off, traceidratio, or parentbased_ of one of those'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('Sampling ratio of the traceidratio samplers, 0 to 1 (default 1)'),
 });
 
 export type EnvInput = z.input<typeof envSchema>;
@@ -128,6 +235,16 @@ export interface Config {
     readonly password: string | undefined;
     readonly sessionSeconds: number;
   };
+  readonly metrics: {
+    /** A key that reads /metrics (besides the API key). */
+    readonly key: string | undefined;
+    /** True when /metrics needs no key. */
+    readonly public: boolean;
+    /** Where the worker process serves /metrics, if anywhere. */
+    readonly workerPort: number | undefined;
+  };
+  /** Undefined when tracing is off (the default). */
+  readonly tracing: TracingConfig | undefined;
 }
 
 /** Thrown when the environment holds a value tripwire cannot use; the message names each variable. */
@@ -169,6 +286,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     templateTimeoutMs: e.TEMPLATE_TIMEOUT_MS,
     templateMaxOutputBytes: e.TEMPLATE_MAX_OUTPUT_BYTES,
     console: Object.freeze({ password: e.TRIPWIRE_CONSOLE_PASSWORD, sessionSeconds: e.TRIPWIRE_CONSOLE_SESSION }),
+    metrics: Object.freeze({
+      key: e.TRIPWIRE_METRICS_KEY,
+      public: e.TRIPWIRE_METRICS_PUBLIC,
+      workerPort: e.TRIPWIRE_WORKER_METRICS_PORT,
+    }),
+    tracing:
+      e.OTEL_SDK_DISABLED || e.OTEL_TRACES_EXPORTER === 'none'
+        ? undefined
+        : Object.freeze({
+            exporter: e.OTEL_TRACES_EXPORTER,
+            otlp: Object.freeze({
+              url:
+                e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+                `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+              protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL,
+              headers: Object.freeze({ ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS }),
+            }),
+            serviceName: e.OTEL_SERVICE_NAME ?? 'tripwire',
+            resourceAttributes: Object.freeze({ ...e.OTEL_RESOURCE_ATTRIBUTES }),
+            sampler: e.OTEL_TRACES_SAMPLER,
+            samplerRatio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
+          }),
   });
 }
 

@@ -17,6 +17,7 @@ import {
 import type { SetFlowRunStateInput } from '../../workflows/activity-contracts';
 import { flowRunWorkflowId } from '../../workflows/ids';
 import type { IngestPipeline } from '../events/pipeline';
+import type { Metrics } from '../metrics/metrics';
 import { entrypointExport } from './entrypoints';
 import { flowRunStateEvent } from './state-events';
 
@@ -40,6 +41,7 @@ export class FlowRunRecords {
     private readonly runs: FlowRunRepository,
     private readonly deployments: DeploymentRepository,
     private readonly pipeline: IngestPipeline,
+    private readonly metrics?: Pick<Metrics, 'flowRunTransitions'>,
   ) {}
 
   /** Records the run in state Scheduled, or returns the one with the same idempotency key. */
@@ -78,7 +80,10 @@ export class FlowRunRecords {
       updated: now.toISOString(),
     };
     const result = await this.runs.create(record);
-    if (result.created) await this.emit(result.run, state, null);
+    if (result.created) {
+      this.metrics?.flowRunTransitions.inc({ state: state.type });
+      await this.emit(result.run, state, null);
+    }
     return result;
   }
 
@@ -98,7 +103,10 @@ export class FlowRunRecords {
       ...(input.type === 'COMPLETED' ? { result: input.result ?? null } : {}),
       ...(input.type === 'FAILED' || input.type === 'CRASHED' ? { error: input.message ?? input.name } : {}),
     });
-    if (changed) await this.emit(changed.run, state, changed.previous);
+    if (changed) {
+      this.metrics?.flowRunTransitions.inc({ state: state.type });
+      await this.emit(changed.run, state, changed.previous);
+    }
   }
 
   get(id: string): Promise<FlowRunRecord | undefined> {
@@ -107,6 +115,11 @@ export class FlowRunRecords {
 
   list(filter: FlowRunFilter): Promise<FlowRunRecord[]> {
     return this.runs.list(filter);
+  }
+
+  /** Counts the runs in each of `states` (states with no run are left out). */
+  countByState(states: readonly string[]): Promise<Record<string, number>> {
+    return this.runs.countByState(states);
   }
 
   /** Runs still Scheduled whose start was before `before`. */

@@ -8,6 +8,8 @@ import type { ReceivedEvent } from '../../core/events/schema';
 interface Pending {
   events: ReceivedEvent[];
   route: ReadonlySet<string>;
+  /** The traceparent the routed events' outbox rows carry (tracing on). */
+  trace: string | undefined;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -28,12 +30,14 @@ export class GroupCommit {
   constructor(
     private readonly events: EventRepository,
     private readonly maxInFlight = 1,
+    /** Called with the number of events a commit newly stored. */
+    private readonly onCommitted?: (stored: number) => void,
   ) {}
 
-  /** Resolves once `events` (with outbox rows for the ids in `route`) are committed. */
-  write(events: ReceivedEvent[], route: ReadonlySet<string>): Promise<void> {
+  /** Resolves once `events` (with outbox rows for the ids in `route`, carrying `trace`) are committed. */
+  write(events: ReceivedEvent[], route: ReadonlySet<string>, trace?: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ events, route, resolve, reject });
+      this.queue.push({ events, route, trace, resolve, reject });
       this.schedule();
     });
   }
@@ -67,10 +71,12 @@ export class GroupCommit {
   private async commit(batch: Pending[]): Promise<void> {
     try {
       const route = new Set(batch.flatMap((pending) => [...pending.route]));
-      await this.events.insert(
+      const stored = await this.events.insert(
         batch.flatMap((pending) => pending.events),
         route,
+        tracesOf(batch),
       );
+      this.onCommitted?.(stored.length);
       for (const pending of batch) pending.resolve();
     } catch (error) {
       if (batch.length === 1) {
@@ -80,7 +86,8 @@ export class GroupCommit {
       // One caller's events must not fail the others: retry each alone, so each gets its own answer.
       for (const pending of batch) {
         try {
-          await this.events.insert(pending.events, pending.route);
+          const stored = await this.events.insert(pending.events, pending.route, tracesOf([pending]));
+          this.onCommitted?.(stored.length);
           pending.resolve();
         } catch (own) {
           pending.reject(own);
@@ -88,4 +95,15 @@ export class GroupCommit {
       }
     }
   }
+}
+
+/** The traceparent of each routed event of `batch`, or undefined when none carries one (tracing off). */
+function tracesOf(batch: Pending[]): Map<string, string> | undefined {
+  let traces: Map<string, string> | undefined;
+  for (const { trace, route } of batch) {
+    if (trace === undefined) continue;
+    traces ??= new Map();
+    for (const id of route) traces.set(id, trace);
+  }
+  return traces;
 }

@@ -5,6 +5,8 @@ import type { EventRepository } from '../../db/events';
 import { fastParseEventInput } from '../../core/events/fast-parse';
 import { uuid7 } from '../../core/ids';
 import { GroupCommit } from './group-commit';
+import type { Metrics } from '../metrics/metrics';
+import type { Tracing } from '../tracing/tracing';
 import {
   type Event,
   type EventLimits,
@@ -19,6 +21,10 @@ export interface IngestDeps {
   limits: EventLimits;
   /** True when some enabled automation may care about `event`; only those events enter the outbox. */
   mayRoute(event: ReceivedEvent): boolean;
+  /** Counts what is stored and routed. */
+  metrics?: Pick<Metrics, 'eventsStored' | 'eventsRouted'>;
+  /** When tracing is on: each store is a span, and its routed events' outbox rows carry its trace. */
+  tracing?: Tracing;
   now?: () => Date;
 }
 
@@ -72,7 +78,12 @@ export class IngestPipeline {
 
   constructor(private readonly deps: IngestDeps) {
     this.schemas = makeEventSchemas(deps.limits);
-    this.writer = new GroupCommit(deps.events, deps.events.writesInOrder ? 4 : 1);
+    const stored = deps.metrics?.eventsStored;
+    this.writer = new GroupCommit(
+      deps.events,
+      deps.events.writesInOrder ? 4 : 1,
+      stored ? (count) => stored.inc(count) : undefined,
+    );
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -131,15 +142,31 @@ export class IngestPipeline {
 
   /** Stores already valid events (tripwire's own); resolves once they are durable. Redelivered ids are ignored. */
   async store(events: Event[]): Promise<ReceivedEvent[]> {
+    const tracing = this.deps.tracing;
+    if (!tracing) return this.storeNow(events, undefined);
+    return tracing.span('tripwire.ingest', { 'tripwire.events': events.length }, (span) =>
+      this.storeNow(events, tracing.traceparent(), (routed) => span.setAttribute('tripwire.events.routed', routed)),
+    );
+  }
+
+  private async storeNow(
+    events: Event[],
+    trace: string | undefined,
+    onRouted?: (routed: number) => void,
+  ): Promise<ReceivedEvent[]> {
     const received = this.now().toISOString();
     const stamped: ReceivedEvent[] = events.map((e) => ({ ...e, received }));
     const route = new Set(stamped.filter((e) => this.deps.mayRoute(e)).map((e) => e.id));
+    onRouted?.(route.size);
     try {
-      await this.writer.write(stamped, route);
+      await this.writer.write(stamped, route, trace);
     } catch (error) {
       throw new EventStoreUnavailableError(error);
     }
-    if (route.size > 0) for (const listener of this.routedListeners) listener();
+    if (route.size > 0) {
+      this.deps.metrics?.eventsRouted.inc(route.size);
+      for (const listener of this.routedListeners) listener();
+    }
     for (const listener of this.storedListeners) listener();
     return stamped;
   }

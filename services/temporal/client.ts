@@ -1,6 +1,6 @@
 // The Temporal client used by the API and the router. The connection is lazy, so the API starts (and /readyz can
 // say what is wrong) even while Temporal is down; calls made during an outage fail and are retried by their callers.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 
 export interface TemporalHandle {
   readonly client: Client;
@@ -12,10 +12,14 @@ export interface TemporalHandle {
   close(): Promise<void>;
 }
 
-/** Returns a client for `address`; nothing is dialled until the first call. */
-export function createTemporalClient(address: string, namespace: string): TemporalHandle {
+/** Returns a client for `address`; nothing is dialled until the first call. `interceptors` see every workflow call. */
+export function createTemporalClient(
+  address: string,
+  namespace: string,
+  interceptors: WorkflowClientInterceptor[] = [],
+): TemporalHandle {
   const connection = Connection.lazy({ address, connectTimeout: 5000 });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, interceptors: { workflow: interceptors } });
   // The SDK retries an unanswered call on a timer, and a retry that fires after close() throws from that timer
   // ("Channel has been shut down"); so close() first lets the checks in flight (each bounded by its deadline) end.
   const checks = new Set<Promise<unknown>>();

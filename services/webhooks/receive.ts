@@ -10,8 +10,9 @@ import {
   type IngestPipeline,
   type OwnEvent,
 } from '../events/pipeline';
-import { ERROR_STATUS, TripwireError } from '../../core/errors';
+import { type ErrorCode, ERROR_STATUS, TripwireError } from '../../core/errors';
 import type { Logger } from '../logging/logger';
+import type { WebhookOutcome } from '../metrics/metrics';
 import { caseInsensitiveHeaders } from '../../templates/headers';
 import { renderTemplate, TemplateError } from '../../templates/render';
 import { BodyParseError, parseBody } from './body';
@@ -25,10 +26,31 @@ export interface IncomingRequest {
   rawBody: Buffer;
 }
 
-/** The refusals a sender can be answered with once its webhook is known. */
-export type RefusalCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'PAYLOAD_TOO_LARGE';
+/** Why a request for a known webhook was refused (a metric's label); REFUSAL_CODE gives each its error code. */
+export type WebhookRefusal = Exclude<WebhookOutcome, 'accepted' | 'not_found' | 'method_not_allowed'>;
+
+const REFUSAL_CODE = {
+  signature_refused: 'UNAUTHORIZED',
+  bad_body: 'BAD_REQUEST',
+  too_large: 'PAYLOAD_TOO_LARGE',
+  template_error: 'BAD_REQUEST',
+  invalid_event: 'BAD_REQUEST',
+  unavailable: 'UNAVAILABLE',
+} as const satisfies Record<WebhookRefusal, ErrorCode>;
 
 const STORE_UNAVAILABLE = 'tripwire cannot store events right now; nothing was accepted, retry later';
+
+/** Thrown when a sender's request is refused; `refusal` says why, the code how it is answered. */
+export class WebhookRefused extends TripwireError {
+  constructor(
+    readonly refusal: WebhookRefusal,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(REFUSAL_CODE[refusal], message, undefined, { cause });
+    this.name = 'WebhookRefused';
+  }
+}
 
 /** Why a preview produced no events: the step that failed, its message, and the rendered text when there was one. */
 export interface PreviewFailure {
@@ -79,12 +101,20 @@ export class WebhookReceiver {
         verifySignature(webhook.verification, header, request.rawBody);
       } catch (error) {
         if (!(error instanceof SignatureError)) throw error;
-        throw await this.refuse(webhook, request, 'UNAUTHORIZED', `signature verification failed: ${error.message}`);
+        throw await this.refuse(
+          webhook,
+          request,
+          'signature_refused',
+          `signature verification failed: ${error.message}`,
+        );
       }
     }
 
     const rendered = this.render(webhook, request);
-    if (!rendered.ok) throw await this.refuse(webhook, request, 'BAD_REQUEST', rendered.reason, rendered.rendered);
+    if (!rendered.ok) {
+      const refusal = rendered.stage === 'body' ? 'bad_body' : 'template_error';
+      throw await this.refuse(webhook, request, refusal, rendered.reason, rendered.rendered);
+    }
     const completed = rendered.candidates;
     try {
       const events = this.pipeline.validate(completed, completed.length > 1);
@@ -95,14 +125,14 @@ export class WebhookReceiver {
         throw await this.refuse(
           webhook,
           request,
-          'BAD_REQUEST',
+          'invalid_event',
           `the rendered event is invalid: ${error.issues.map(formatIssue).join('; ')}`,
           rendered.text,
         );
       }
       if (error instanceof EventStoreUnavailableError) {
         this.logger.error('webhook event not stored', { webhook: webhook.id, error: error.message });
-        throw new TripwireError('UNAVAILABLE', STORE_UNAVAILABLE, undefined, { cause: error });
+        throw new WebhookRefused('unavailable', STORE_UNAVAILABLE, error);
       }
       throw error;
     }
@@ -188,11 +218,11 @@ export class WebhookReceiver {
   async refuse(
     webhook: WebhookRecord,
     request: IncomingRequest,
-    code: RefusalCode,
+    refusal: Exclude<WebhookRefusal, 'unavailable'>,
     reason: string,
     rendered?: string,
-  ): Promise<TripwireError> {
-    const status = ERROR_STATUS[code];
+  ): Promise<WebhookRefused> {
+    const status = ERROR_STATUS[REFUSAL_CODE[refusal]];
     const failure: OwnEvent = {
       occurred: new Date().toISOString(),
       event: 'prefect-cloud.webhook.failed',
@@ -212,12 +242,12 @@ export class WebhookReceiver {
       await this.pipeline.emit([failure]);
     } catch (error) {
       if (error instanceof EventStoreUnavailableError) {
-        return new TripwireError('UNAVAILABLE', STORE_UNAVAILABLE, undefined, { cause: error });
+        return new WebhookRefused('unavailable', STORE_UNAVAILABLE, error);
       }
       // A failure event too large to store must not hide the refusal itself.
       this.logger.warn('webhook failure event not stored', { webhook: webhook.id, error: (error as Error).message });
     }
-    return new TripwireError(code, reason);
+    return new WebhookRefused(refusal, reason);
   }
 }
 

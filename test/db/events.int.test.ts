@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { EventRepository } from '../../db/events';
 import { migrate } from '../../db/migrations/index';
+import * as sortableOccurred from '../../db/migrations/0004-sortable-occurred';
 import { createTestDb, DIALECTS, type TestDb } from '../helpers/db';
 import { makeEvent } from '../helpers/factories';
 
@@ -29,14 +29,14 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
     expect(await column(micros.id)).toBe('2026-05-06T07:08:09.123456Z');
     expect((await events.get(whole.id))?.occurred).toBe('2026-05-06T07:08:09.123Z'); // the event keeps its spelling
 
-    // As an older tripwire stored it, before 0004.
+    // As an older tripwire stored it, before 0004 (applied here by itself: the migrator refuses to re-apply a
+    // migration that later ones followed).
     await t.db.kysely
       .updateTable('events')
       .set({ occurred: '2026-05-06T07:08:09.123Z' })
       .where('id', '=', whole.id)
       .execute();
-    await sql`delete from tripwire_migrations where name = '0004-sortable-occurred'`.execute(t.db.kysely);
-    expect(await migrate(t.db)).toEqual(['0004-sortable-occurred']);
+    await sortableOccurred.up(t.db.kysely as unknown as Parameters<typeof sortableOccurred.up>[0]);
     expect(await column(whole.id)).toBe('2026-05-06T07:08:09.123000Z');
     expect(await column(micros.id)).toBe('2026-05-06T07:08:09.123456Z');
   });
@@ -96,6 +96,25 @@ describe.each(DIALECTS)('EventRepository on %s', (dialect) => {
     expect(due.find((e) => e.event.id === routed.id)?.attempts).toBe(1);
     await events.completeOutbox([routed.id]);
     expect((await events.dueOutbox(later, 100)).map((e) => e.event.id)).not.toContain(routed.id);
+  });
+
+  it("reports the outbox's size and oldest entry, and hands the router each row's trace", async () => {
+    const before = await events.outboxStats();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const first = makeEvent({ received: '2001-02-03T04:05:06.000Z' });
+    const second = makeEvent({ received: '2001-02-03T04:05:07.000Z' });
+    await events.insert([first, second], new Set([first.id, second.id]), new Map([[first.id, traceparent]]));
+    const stats = await events.outboxStats();
+    expect(stats.size).toBe(before.size + 2);
+    expect(stats.oldestEnqueuedAt).toBe(
+      [before.oldestEnqueuedAt, first.received].filter((t): t is string => t !== undefined).sort()[0],
+    );
+    const due = await events.dueOutbox('2001-02-03T04:05:08.000Z', 1000);
+    expect(due.find((entry) => entry.event.id === first.id)?.trace).toBe(traceparent);
+    expect(due.find((entry) => entry.event.id === second.id)).not.toHaveProperty('trace');
+    expect(due.find((entry) => entry.event.id === first.id)?.event).toEqual(first); // the event itself carries none
+    await events.completeOutbox([first.id, second.id]);
+    expect(await events.outboxStats()).toEqual(before);
   });
 
   it('prunes events received before the cutoff, but not ones still waiting for routing', async () => {

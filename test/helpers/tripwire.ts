@@ -9,7 +9,7 @@ import { PoolWorker } from '../../worker/pool-worker';
 import { createLogger } from '../../services/logging/logger';
 import { buildApp, buildUpgrade, listen, type RunningHttpServer } from '../../api/server';
 import { type ApiServices, withApiParts } from '../../api/wiring';
-import { openCoreServices } from '../../services/wiring';
+import { openCoreServices, type OpenServicesOptions } from '../../services/wiring';
 import { withWorkerParts, type WorkerParts } from '../../worker/wiring';
 import { type RunningWorker, startWorker } from '../../worker/tripwire-worker';
 import { createTestDb, type TestDb } from './db';
@@ -44,6 +44,8 @@ export interface TestTripwireOptions {
   /** Start the worker (default true); a test of routing alone can leave it out. */
   worker?: boolean;
   temporalAddress?: string;
+  /** Passed to openServices (e.g. tracing to an in-memory exporter). */
+  services?: OpenServicesOptions;
 }
 
 /** Starts a tripwire for one test file. */
@@ -61,7 +63,7 @@ export async function startTestTripwire(options: TestTripwireOptions = {}): Prom
   const address = options.temporalAddress ?? process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!;
   await testDb.db.close();
   const services = withWorkerParts(
-    withApiParts(await openCoreServices(config, createLogger(config.logLevel), address)),
+    withApiParts(await openCoreServices(config, createLogger(config.logLevel), address, options.services)),
   );
   await services.registry.start();
   let worker: RunningWorker | undefined;
@@ -132,6 +134,7 @@ export async function startTestPool(
       pool: name,
       pollIntervalMs: 300,
       nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
+      tracing: tw.services.tracing,
     },
     createLogger('silent'),
   );

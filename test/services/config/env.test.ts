@@ -65,6 +65,81 @@ describe('loadConfig', () => {
   });
 });
 
+describe('metrics and tracing settings', () => {
+  it('keeps /metrics behind a key, serves no worker metrics and traces nothing by default', () => {
+    const config = loadConfig({}, '/x');
+    expect(config.metrics).toEqual({ key: undefined, public: false, workerPort: undefined });
+    expect(config.tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toBeUndefined();
+  });
+
+  it('reads the metrics key, public access and the worker port', () => {
+    const config = loadConfig({
+      TRIPWIRE_METRICS_KEY: ' scrape ',
+      TRIPWIRE_METRICS_PUBLIC: 'true',
+      TRIPWIRE_WORKER_METRICS_PORT: '9464',
+    });
+    expect(config.metrics).toEqual({ key: 'scrape', public: true, workerPort: 9464 });
+  });
+
+  it('turns tracing on with the standard OTEL_* variables', () => {
+    const config = loadConfig({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-tenant=t1',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=t2',
+      OTEL_SERVICE_NAME: 'tripwire-api',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+    expect(config.tracing).toEqual({
+      exporter: 'otlp',
+      otlp: {
+        url: 'http://collector:4318/v1/traces',
+        protocol: 'http/protobuf',
+        headers: { authorization: 'Bearer abc', 'x-tenant': 't2' },
+      },
+      serviceName: 'tripwire-api',
+      resourceAttributes: { 'deployment.environment': 'prod' },
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+    });
+    const direct = loadConfig({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    }).tracing;
+    expect(direct?.otlp).toMatchObject({ url: 'https://otlp.example/traces', protocol: 'http/json' });
+    expect(loadConfig({ OTEL_TRACES_EXPORTER: 'console', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+  });
+
+  it('names wrong metrics and tracing variables, without quoting a header (it may be a secret)', () => {
+    expect(() =>
+      loadConfig({
+        TRIPWIRE_METRICS_PUBLIC: 'maybe',
+        OTEL_TRACES_EXPORTER: 'zipkin',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=a,Bearer secret-token',
+        OTEL_TRACES_SAMPLER_ARG: '2',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [
+          expect.stringMatching(/^TRIPWIRE_METRICS_PUBLIC: /),
+          expect.stringMatching(/^OTEL_TRACES_EXPORTER: .*"none"\|"otlp"\|"console"/),
+          expect.stringMatching(/^OTEL_EXPORTER_OTLP_PROTOCOL: .*gRPC is not supported/),
+          expect.stringMatching(/^OTEL_EXPORTER_OTLP_HEADERS: expected key=value pairs; item 2 has no key=/),
+          expect.stringMatching(/^OTEL_TRACES_SAMPLER_ARG: /),
+        ],
+      }),
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'Bearer secret-token' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('secret-token') }),
+    );
+  });
+});
+
 describe('parseDurationSeconds', () => {
   it.each([
     [3600, 3600],
