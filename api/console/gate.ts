@@ -15,7 +15,7 @@ export interface ConsoleState {
   form?: URLSearchParams;
 }
 
-const PASS_THROUGH = /^\/(api|hooks)(\/|$)|^\/(healthz|readyz)$/;
+const PASS_THROUGH = /^\/(api|hooks)(\/|$)|^\/(healthz|readyz|metrics)$/;
 const PUBLIC = /^\/static\/|^\/sign-in$|^\/favicon\.ico$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const MAX_FORM_BYTES = 64 * 1024;
