@@ -3,7 +3,10 @@
 import { resolveApiKey } from '../services/config/api-key';
 import { EventFilterQueries } from '../db/event-filter-queries';
 import { WebhookRepository } from '../db/webhooks';
+import { LeaseRepository } from '../db/leases';
 import { EventRouter } from '../services/automations/router';
+import { Lease, processOwnerId } from '../services/replicas/lease';
+import { OUTBOX_CHANNEL } from '../services/replicas/notifications';
 import { EventFeed } from '../services/events/event-feed';
 import { EventRetention } from '../services/events/retention';
 import { WebhookReceiver } from '../services/webhooks/receive';
@@ -29,13 +32,24 @@ export type ApiServices = CoreServices & ApiParts;
 export function withApiParts<T extends CoreServices>(core: T): T & ApiParts {
   const { config, logger, db, events, pipeline } = core;
   const feed = new EventFeed(events, logger);
+  // On PostgreSQL, several api processes may share the outbox: one routes at a time (the holder of the router's
+  // lease), and the others announce what they stored to it. SQLite serves one process, which always routes.
+  const { notifications } = core;
   const router = new EventRouter(
     events,
     core.registry,
     (target, batch, leaders) => core.gateway.deliver(target, batch, leaders),
     logger,
-    { metrics: core.metrics, tracing: core.tracing },
+    {
+      metrics: core.metrics,
+      tracing: core.tracing,
+      ...(notifications && {
+        gate: new Lease(new LeaseRepository(db), 'router', processOwnerId(), logger, { ttlMs: config.routerLeaseMs }),
+        elsewhere: () => notifications.notify(OUTBOX_CHANNEL),
+      }),
+    },
   );
+  notifications?.listen(OUTBOX_CHANNEL, () => router.wake());
   pipeline.whenRouted(() => router.notify());
   pipeline.whenStored(() => feed.notify());
   const webhooks = new WebhookRepository(db);

@@ -20,12 +20,6 @@ export interface AutomationRecord<Trigger = unknown, Action = unknown> {
   updated: string;
 }
 
-/** Identifies the set of automations: it changes whenever one is created, updated or deleted. */
-export interface AutomationsVersion {
-  count: number;
-  updated: string | null;
-}
-
 /** CRUD over the automations table. */
 export class AutomationRepository {
   private readonly db: Kysely<Database>;
@@ -62,13 +56,13 @@ export class AutomationRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** Returns the version stamp the registry polls to notice changes made by any tripwire process. */
-  async version(): Promise<AutomationsVersion> {
-    const row = await this.db
-      .selectFrom('automations')
-      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('updated').as('updated')])
-      .executeTakeFirst();
-    return { count: Number(row?.count ?? 0), updated: row?.updated ?? null };
+  /**
+   * Returns how many times the automations changed, from any process or connection (migration 0005's triggers): the
+   * registry polls it to notice changes made elsewhere.
+   */
+  async version(): Promise<number> {
+    const row = await this.db.selectFrom('automation_changes').select('version').executeTakeFirst();
+    return Number(row?.version ?? 0);
   }
 }
 

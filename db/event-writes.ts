@@ -43,7 +43,15 @@ export interface EventWriteApi {
 
 /** The writes, run on `db`. */
 export class EventWrites implements EventWriteApi {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * `skipLocked` (PostgreSQL, shared by several processes): pruning passes over rows another process is pruning at
+   * the same moment, so two processes' retention runs split the work instead of waiting on (or deadlocking over)
+   * each other's deletions.
+   */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly skipLocked = false,
+  ) {}
 
   /**
    * Stores `rows` (ignoring ids already stored) with their related resources and, where `routed`, an outbox row, all
@@ -88,22 +96,22 @@ export class EventWrites implements EventWriteApi {
   /** Deletes up to `batch` events received before `cutoff` (ISO); returns how many it deleted. */
   async prune(cutoff: string, batch: number): Promise<number> {
     return this.db.transaction().execute(async (tx) => {
-      const ids = (
-        await tx
-          .selectFrom('events')
-          .select('id')
-          .where('received', '<', cutoff)
-          // An event still waiting in the outbox has not reached its triggers yet: keep it.
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb.selectFrom('event_outbox').select('event_id').whereRef('event_outbox.event_id', '=', 'events.id'),
-              ),
+      const candidates = tx
+        .selectFrom('events')
+        .select('id')
+        .where('received', '<', cutoff)
+        // An event still waiting in the outbox has not reached its triggers yet: keep it.
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom('event_outbox').select('event_id').whereRef('event_outbox.event_id', '=', 'events.id'),
             ),
-          )
-          .limit(batch)
-          .execute()
-      ).map((r) => r.id);
+          ),
+        )
+        .limit(batch);
+      const ids = (await (this.skipLocked ? candidates.forUpdate().skipLocked() : candidates).execute()).map(
+        (r) => r.id,
+      );
       if (ids.length === 0) return 0;
       await tx.deleteFrom('event_resources').where('event_id', 'in', ids).execute();
       await tx.deleteFrom('events').where('id', 'in', ids).execute();

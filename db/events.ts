@@ -40,7 +40,7 @@ export class EventRepository {
 
   constructor(private readonly handle: Db) {
     this.db = handle.kysely;
-    this.writes = handle.eventWriter ?? new EventWrites(handle.kysely);
+    this.writes = handle.eventWriter ?? new EventWrites(handle.kysely, handle.dialect === 'postgres');
   }
 
   /**

@@ -99,6 +99,19 @@ export interface FlowRunsTable {
   updated: string;
 }
 
+/** One lease per row (db/leases.ts); PostgreSQL only. `expires_ms` is on the database's clock. */
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_ms: number;
+}
+
+/** How many times the automations table changed (migration 0005's triggers). */
+export interface AutomationChangesTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   webhooks: WebhooksTable;
   events: EventsTable;
@@ -107,4 +120,6 @@ export interface Database {
   automations: AutomationsTable;
   deployments: DeploymentsTable;
   flow_runs: FlowRunsTable;
+  leases: LeasesTable;
+  automation_changes: AutomationChangesTable;
 }

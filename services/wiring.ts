@@ -22,6 +22,7 @@ import { createTemporalClient, type TemporalHandle } from './temporal/client';
 import { Metrics } from './metrics/metrics';
 import { startTracing, type Tracing, type TracingOptions } from './tracing/tracing';
 import { tracingClientInterceptors } from './tracing/temporal-client';
+import { AUTOMATIONS_CHANNEL, DbNotifications } from './replicas/notifications';
 
 export interface CoreServices {
   config: Config;
@@ -41,6 +42,12 @@ export interface CoreServices {
   metrics: Metrics;
   /** Undefined when tracing is off (the default). */
   tracing: Tracing | undefined;
+  /**
+   * PostgreSQL only: wake-ups between the processes sharing the database (several api processes, the workers). The
+   * registry reloads when another process changed the automations; api/wiring.ts and worker/wiring.ts use it for the
+   * outbox. Undefined on SQLite, which serves one process.
+   */
+  notifications: DbNotifications | undefined;
   /** Stops what runs in the background and closes the connections; a process's own parts close first. */
   close(): Promise<void>;
 }
@@ -76,6 +83,10 @@ export async function openCoreServices(
     metrics,
     tracing,
   });
+  const notifications = config.databaseUrl ? new DbNotifications(config.databaseUrl, logger) : undefined;
+  notifications?.listen(AUTOMATIONS_CHANNEL, () => {
+    registry.refresh().catch(() => undefined); // the registry's own poll reports failures
+  });
   const automationService = new AutomationService(automations, gateway, registry, pipeline, logger);
   const deployments = new DeploymentRepository(db);
   const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline, metrics);
@@ -103,10 +114,12 @@ export async function openCoreServices(
     deploymentService: new DeploymentService(deployments, automationService, flowRunStarter),
     metrics,
     tracing,
+    notifications,
     close: async () => {
       automationService.stop();
       flowRunStarter.stop();
       registry.stop();
+      await notifications?.close();
       await temporal.close();
       await db.close();
       await tracing?.shutdown();

@@ -1,7 +1,9 @@
 // The in-memory view of the enabled automations that routing consults for every event. It indexes them by the event
 // names their triggers expect, so finding an event's candidates does not scan them all, and it follows changes made
-// by any tripwire process by polling a cheap version stamp.
-import type { AutomationRecord, AutomationRepository, AutomationsVersion } from '../../db/automations';
+// by any tripwire process by polling a counter of changes kept by the database (migration 0005): a change made in
+// another process is seen within the poll interval (one second), and at once on PostgreSQL, whose trigger notifies
+// every process (services/replicas/notifications.ts).
+import type { AutomationRecord, AutomationRepository } from '../../db/automations';
 import { getLabel } from '../../core/events/matching';
 import { EventNameIndex } from '../../core/events/name-index';
 import type { Event } from '../../core/events/schema';
@@ -29,7 +31,7 @@ export class AutomationRegistry {
   // fifth of the router's time with a hundred of them.
   private byResourceId = new Map<string, Set<string>>();
   private anyResource = new Set<string>();
-  private version: AutomationsVersion | undefined;
+  private version: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -62,9 +64,7 @@ export class AutomationRegistry {
     const current = (async () => {
       await before;
       const version = await this.repository.version();
-      if (!force && this.version && version.count === this.version.count && version.updated === this.version.updated) {
-        return;
-      }
+      if (!force && version === this.version) return;
       this.load(await this.repository.list({ enabledOnly: true }));
       this.version = version;
     })().finally(() => {

@@ -2,6 +2,14 @@
 // every automation that wants its event has been signalled, and a failure (Temporal down) postpones it with backoff.
 // Trigger workflows de-duplicate by event id, so a redelivery never counts twice.
 //
+// Several api processes on one PostgreSQL each run a router, but only the one holding the router's lease (a `gate`)
+// drains the outbox; the others stand by and take over when its holder stops renewing it (it died, or lost the
+// database). One router at a time is what keeps each automation's events in outbox order across processes, and makes
+// the rollover hold below (gateway.ts) hold for every process: two routers taking alternate batches would race each
+// other's signals to the same workflow. A process that loses the lease mid-batch stops before its next signal and
+// leaves the rest of the batch to the new holder (the workflows ignore what they already had). Events stored in a
+// process without the lease are announced to the holder (`elsewhere`), so it need not wait for its next poll.
+//
 // Causal order (`follows`): a workflow sees only the events its automation covers, so it cannot tell on its own
 // whether a follower's leader has reached tripwire. The router can: a follower whose leader is not stored yet stays
 // in the outbox (up to 15 minutes after receipt, Prefect's lookback); once the leader is stored, a workflow that the
@@ -27,6 +35,16 @@ const LEADER_RECHECK_MS = 1000;
 /** How soon events held for a workflow that is rolling over are offered again. */
 const HOLD_RECHECK_MS = 25;
 
+/** Decides which process may route: the holder of a lease shared by every process on the same database. */
+export interface RouterGate {
+  /** Resolves true when this process may route now, taking the lease if it is free; cheap to call in a loop. */
+  acquire(): Promise<boolean>;
+  /** True while the lease is surely still this process's: checked right before every signal. */
+  holds(): boolean;
+  /** Gives the lease back, so another process routes without waiting for it to expire. */
+  release(): Promise<void>;
+}
+
 export interface RouterOptions {
   batchSize?: number;
   /** How often the outbox is polled when nobody calls notify() (other tripwire processes write to it too). */
@@ -38,6 +56,10 @@ export interface RouterOptions {
   metrics?: Pick<Metrics, 'routerDeliveries' | 'routerDeliveryLatency' | 'routerSignalDuration'>;
   /** When tracing is on, each delivery is a span continuing the trace its events' outbox rows carry. */
   tracing?: Tracing;
+  /** Several processes share the outbox: only the holder of this gate routes. Absent, this process always routes. */
+  gate?: RouterGate;
+  /** Tells the process that routes (when it is another one) that events were stored. */
+  elsewhere?: () => void;
 }
 
 /** Moves events from the outbox to the workflows of the automations that cover them. */
@@ -53,6 +75,8 @@ export class EventRouter {
   private readonly maxSignalBytes: number;
   private readonly metrics: RouterOptions['metrics'];
   private readonly tracing: Tracing | undefined;
+  private readonly gate: RouterGate | undefined;
+  private readonly elsewhere: (() => void) | undefined;
 
   constructor(
     private readonly events: EventRepository,
@@ -67,6 +91,8 @@ export class EventRouter {
     this.maxSignalBytes = options.maxSignalBytes ?? 1_800_000;
     this.metrics = options.metrics;
     this.tracing = options.tracing;
+    this.gate = options.gate;
+    this.elsewhere = options.elsewhere;
   }
 
   /** Starts draining in the background. */
@@ -75,21 +101,42 @@ export class EventRouter {
     this.running ??= this.loop();
   }
 
-  /** Asks for a drain now (after events were stored). */
+  /** Asks for a drain now (after events were stored in this process), here or in the process that routes. */
   notify(): void {
+    this.wakeSignal.notify();
+    if (!this.routing) this.elsewhere?.();
+  }
+
+  /** Asks for a drain now because another process stored events; only the routing process acts on it. */
+  wake(): void {
     this.wakeSignal.notify();
   }
 
-  /** Stops after the current batch. */
+  /** True when this process routes the outbox now. */
+  get routing(): boolean {
+    return this.running !== undefined && (this.gate === undefined || this.gate.holds());
+  }
+
+  /** Stops after the current batch, and gives the gate back. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeSignal.interrupt();
     await this.running;
     this.running = undefined;
+    await this.gate
+      ?.release()
+      .catch((error: unknown) =>
+        this.logger.warn('could not give the router lease back', { error: (error as Error).message }),
+      );
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      if (this.gate && !(await this.gate.acquire())) {
+        // Standing by: another process routes. Looking again is cheap (the gate rate-limits its database reads).
+        await this.wakeSignal.sleep(this.pollIntervalMs);
+        continue;
+      }
       let drained = 0;
       try {
         this.wakeSignal.takeNotified();
@@ -152,24 +199,34 @@ export class EventRouter {
       }
     }
 
+    const delivered = new Set<string>();
     const failed = new Map<string, string>();
     const held = new Set<string>();
+    let gateLost = false;
     const queue = [...groups.values()];
     const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
-      for (let group = queue.shift(); group; group = queue.shift()) {
+      for (let group = queue.shift(); group && !gateLost; group = queue.shift()) {
         const ordered = [...group.events].sort((a, b) =>
           a.occurred < b.occurred ? -1 : a.occurred > b.occurred ? 1 : 0,
         );
         try {
+          let complete = true;
           for (const chunk of this.chunkBySize(ordered)) {
+            if (this.gate && !this.gate.holds()) {
+              gateLost = true;
+              complete = false;
+              break;
+            }
             const follows = new Set(chunk.map((event) => event.follows));
             const leaders = [...group.leaders].filter((id) => follows.has(id));
             const delivery = await this.deliverChunk(group.target, chunk, leaders, traces);
             if (delivery === 'held') {
               held.add(group.target.workflowId);
+              complete = false;
               break;
             }
           }
+          if (complete) delivered.add(group.target.workflowId);
         } catch (error) {
           this.metrics?.routerDeliveries.inc({ result: 'failed' });
           failed.set(group.target.workflowId, (error as Error).message);
@@ -185,9 +242,15 @@ export class EventRouter {
       const targets = targetsOf.get(entry.event.id) ?? [];
       if (targets.some((t) => failed.has(t))) retry.push(entry);
       else if (targets.some((t) => held.has(t))) later.push(entry);
-      else done.push(entry);
+      else if (targets.every((t) => delivered.has(t))) done.push(entry);
+      // Otherwise the gate was lost before this entry's turn: the process that holds it now routes the entry.
     }
     if (done.length > 0) await this.events.completeOutbox(done.map((e) => e.event.id));
+    if (gateLost) {
+      // Without the lease, postponing entries would only delay the process that routes now.
+      this.logger.warn('router lease lost during a batch; the process holding it now routes the rest');
+      return due.length;
+    }
     if (later.length > 0) {
       // Held is not failed either; targets that already got these events ignore them the second time.
       this.heldBack = true;

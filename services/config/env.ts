@@ -129,6 +129,15 @@ export const envSchema = z.object({
   TEMPORAL_ROLLOVER_HISTORY_EVENTS: positiveInt
     .default(2000)
     .describe("History length at which the router has a busy automation's workflow continue as new"),
+  TRIPWIRE_ROUTER_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(600)
+    .default(10)
+    .describe(
+      'With PostgreSQL, how long the api process that routes the outbox holds its lease: if it dies, another takes over after at most this long',
+    ),
   DATABASE_URL: optionalText.describe(
     'postgres://… to store records in PostgreSQL; when unset, SQLite in TRIPWIRE_DATA_DIR',
   ),
@@ -223,6 +232,8 @@ export interface Config {
     readonly rolloverHistoryEvents: number;
   };
   readonly databaseUrl: string | undefined;
+  /** With PostgreSQL, how long the routing process's lease lasts without renewal (services/replicas/lease.ts). */
+  readonly routerLeaseMs: number;
   readonly apiKey: string | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly webhookMaxBodyBytes: number;
@@ -278,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rolloverHistoryEvents: e.TEMPORAL_ROLLOVER_HISTORY_EVENTS,
     }),
     databaseUrl: e.DATABASE_URL,
+    routerLeaseMs: e.TRIPWIRE_ROUTER_LEASE_SECONDS * 1000,
     apiKey: e.TRIPWIRE_API_KEY,
     logLevel: e.LOG_LEVEL,
     webhookMaxBodyBytes: e.WEBHOOK_MAX_BODY_BYTES,
