@@ -67,6 +67,10 @@ export class EventWriterThread implements EventWriteApi {
     return this.call('postponeOutbox', [eventIds, availableAt]) as Promise<void>;
   }
 
+  retryOutboxNow(now: string): Promise<void> {
+    return this.call('retryOutboxNow', [now]) as Promise<void>;
+  }
+
   /** Lets the writes in flight finish, then ends the thread (and its connection). */
   async stop(): Promise<void> {
     this.stopped = true;

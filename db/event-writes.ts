@@ -39,6 +39,7 @@ export interface EventWriteApi {
   completeOutbox(eventIds: string[]): Promise<void>;
   retryOutbox(eventIds: string[], availableAt: string, error: string): Promise<void>;
   postponeOutbox(eventIds: string[], availableAt: string): Promise<void>;
+  retryOutboxNow(now: string): Promise<void>;
 }
 
 /** The writes, run on `db`. */
@@ -139,6 +140,16 @@ export class EventWrites implements EventWriteApi {
         .where('event_id', 'in', part)
         .execute();
     }
+  }
+
+  /** Makes the entries waiting out the backoff of a failed delivery due at `now`. */
+  async retryOutboxNow(now: string): Promise<void> {
+    await this.db
+      .updateTable('event_outbox')
+      .set({ available_at: now })
+      .where('available_at', '>', now)
+      .where('attempts', '>', 0)
+      .execute();
   }
 
   /** Holds entries back until `availableAt` without counting a failed attempt (a follower waiting for its leader). */

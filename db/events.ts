@@ -73,6 +73,14 @@ export class EventRepository {
     return this.writes.retryOutbox(eventIds, availableAt, error);
   }
 
+  /**
+   * Makes the entries waiting out the backoff of a failed delivery due at `now` (ISO): a process that takes over the
+   * routing tries them at once, before newer entries for the same workflows.
+   */
+  retryOutboxNow(now: string): Promise<void> {
+    return this.writes.retryOutboxNow(now);
+  }
+
   /** Holds entries back until `availableAt` without counting a failed attempt (a follower waiting for its leader). */
   postponeOutbox(eventIds: string[], availableAt: string): Promise<void> {
     return this.writes.postponeOutbox(eventIds, availableAt);

@@ -9,16 +9,16 @@ import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../connect';
 
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  await sql`create table automation_changes (id integer primary key check (id = 1), version bigint not null)`.execute(
+  await sql`create table if not exists automation_changes (id integer primary key check (id = 1), version bigint not null)`.execute(
     db,
   );
-  await sql`insert into automation_changes (id, version) values (1, 0)`.execute(db);
+  await sql`insert into automation_changes (id, version) values (1, 0) on conflict do nothing`.execute(db);
 
   if (dialect === 'sqlite') {
     for (const operation of ['insert', 'update', 'delete']) {
       await sql
         .raw(
-          `create trigger automations_after_${operation} after ${operation} on automations ` +
+          `create trigger if not exists automations_after_${operation} after ${operation} on automations ` +
             'begin update automation_changes set version = version + 1 where id = 1; end',
         )
         .execute(db);
@@ -28,7 +28,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
 
   await sql
     .raw(
-      `create function tripwire_automations_changed() returns trigger language plpgsql as $$
+      `create or replace function tripwire_automations_changed() returns trigger language plpgsql as $$
        begin
          update automation_changes set version = version + 1 where id = 1;
          perform pg_notify('tripwire_automations', '');
@@ -36,6 +36,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
        end $$`,
     )
     .execute(db);
+  await sql`drop trigger if exists automations_changed on automations`.execute(db);
   await sql
     .raw(
       'create trigger automations_changed after insert or update or delete on automations ' +
@@ -43,5 +44,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     )
     .execute(db);
 
-  await sql`create table leases (name text primary key, owner text not null, expires_ms bigint not null)`.execute(db);
+  await sql`create table if not exists leases (name text primary key, owner text not null, expires_ms bigint not null)`.execute(
+    db,
+  );
 }

@@ -10,6 +10,11 @@
 // leaves the rest of the batch to the new holder (the workflows ignore what they already had). Events stored in a
 // process without the lease are announced to the holder (`elsewhere`), so it need not wait for its next poll.
 //
+// Order: each automation's workflow gets its events in outbox order (and, within one batch, in `occurred` order). Once
+// a workflow's events are held back (its run is rolling over) or their delivery failed, the router holds back the
+// workflow's newer events too, until the older ones are offered again: they would overtake them otherwise, since a
+// postponed entry is due later than a newer one that was never postponed.
+//
 // Causal order (`follows`): a workflow sees only the events its automation covers, so it cannot tell on its own
 // whether a follower's leader has reached tripwire. The router can: a follower whose leader is not stored yet stays
 // in the outbox (up to 15 minutes after receipt, Prefect's lookback); once the leader is stored, a workflow that the
@@ -67,6 +72,10 @@ export class EventRouter {
   private readonly wakeSignal = new WakeSignal();
   /** Set when a drain held events back, so the next one comes after HOLD_RECHECK_MS instead of the poll interval. */
   private heldBack = false;
+  /** Workflows whose events wait in the outbox (held back or failed), with when they are due again (epoch ms). */
+  private readonly blocked = new Map<string, number>();
+  /** Whether the gate was held at the last look, to notice taking it over. */
+  private wasRouting = false;
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly batchSize: number;
@@ -134,11 +143,13 @@ export class EventRouter {
     while (!this.stopping) {
       if (this.gate && !(await this.gate.acquire())) {
         // Standing by: another process routes. Looking again is cheap (the gate rate-limits its database reads).
+        this.wasRouting = false;
         await this.wakeSignal.sleep(this.pollIntervalMs);
         continue;
       }
       let drained = 0;
       try {
+        if (this.gate && !this.wasRouting) await this.takeOver();
         this.wakeSignal.takeNotified();
         drained = await this.drainOnce();
       } catch (error) {
@@ -149,6 +160,16 @@ export class EventRouter {
       this.heldBack = false;
       await this.wakeSignal.sleep(pause);
     }
+  }
+
+  /**
+   * Starts routing after another process did: what this process remembered of blocked workflows is stale, and entries
+   * the previous holder postponed after a failed delivery are offered at once, so that newer ones cannot overtake them.
+   */
+  private async takeOver(): Promise<void> {
+    this.blocked.clear();
+    await this.events.retryOutboxNow(new Date().toISOString());
+    this.wasRouting = true;
   }
 
   /** Routes one batch of due outbox entries; returns how many entries it took. */
@@ -203,7 +224,13 @@ export class EventRouter {
     const failed = new Map<string, string>();
     const held = new Set<string>();
     let gateLost = false;
-    const queue = [...groups.values()];
+    // A workflow whose older events wait in the outbox gets none of the newer ones before them.
+    const queue = [...groups.values()].filter((group) => {
+      const until = this.blocked.get(group.target.workflowId);
+      if (until === undefined || until <= now.getTime()) return true;
+      held.add(group.target.workflowId);
+      return false;
+    });
     const workers = Array.from({ length: Math.min(this.concurrency, queue.length) }, async () => {
       for (let group = queue.shift(); group && !gateLost; group = queue.shift()) {
         const ordered = [...group.events].sort((a, b) =>
@@ -222,11 +249,15 @@ export class EventRouter {
             const delivery = await this.deliverChunk(group.target, chunk, leaders, traces);
             if (delivery === 'held') {
               held.add(group.target.workflowId);
+              this.block(group.target.workflowId, now.getTime() + HOLD_RECHECK_MS);
               complete = false;
               break;
             }
           }
-          if (complete) delivered.add(group.target.workflowId);
+          if (complete) {
+            delivered.add(group.target.workflowId);
+            this.blocked.delete(group.target.workflowId);
+          }
         } catch (error) {
           this.metrics?.routerDeliveries.inc({ result: 'failed' });
           failed.set(group.target.workflowId, (error as Error).message);
@@ -251,14 +282,6 @@ export class EventRouter {
       this.logger.warn('router lease lost during a batch; the process holding it now routes the rest');
       return due.length;
     }
-    if (later.length > 0) {
-      // Held is not failed either; targets that already got these events ignore them the second time.
-      this.heldBack = true;
-      await this.events.postponeOutbox(
-        later.map((entry) => entry.event.id),
-        new Date(now.getTime() + HOLD_RECHECK_MS).toISOString(),
-      );
-    }
     if (retry.length > 0) {
       const reason = [...failed.values()][0] ?? 'delivery failed';
       const attempts = Math.max(...retry.map((e) => e.attempts));
@@ -268,11 +291,32 @@ export class EventRouter {
         retry_in_ms: delayMs,
         error: reason,
       });
+      // Not only the workflows that failed: every workflow an entry has not reached yet waits for it.
+      for (const entry of retry)
+        this.blockUndelivered(targetsOf.get(entry.event.id), delivered, now.getTime() + delayMs);
       await this.events.retryOutbox(
         retry.map((e) => e.event.id),
         new Date(now.getTime() + delayMs).toISOString(),
         reason,
       );
+    }
+    if (later.length > 0) {
+      // Held is not failed either; targets that already got these events ignore them the second time. Each entry
+      // waits as long as the longest-blocked of its workflows, so it comes due with the older events it must follow.
+      this.heldBack = true;
+      const byTime = new Map<number, string[]>();
+      for (const entry of later) {
+        const targets = targetsOf.get(entry.event.id);
+        // Not later than the blocked workflows' own time: moving that on at every drain (and new events bring one
+        // every few milliseconds) would hold them until the stream paused.
+        const blockedUntil = Math.max(0, ...(targets ?? []).map((t) => this.blocked.get(t) ?? 0));
+        const until = blockedUntil > now.getTime() ? blockedUntil : now.getTime() + HOLD_RECHECK_MS;
+        this.blockUndelivered(targets, delivered, until);
+        const ids = byTime.get(until) ?? [];
+        ids.push(entry.event.id);
+        byTime.set(until, ids);
+      }
+      for (const [until, ids] of byTime) await this.events.postponeOutbox(ids, new Date(until).toISOString());
     }
     return due.length;
   }
@@ -308,6 +352,18 @@ export class EventRouter {
       }
     }
     return delivery;
+  }
+
+  /** Holds back the events of each of `targets` not in `delivered` until `until` (epoch ms). */
+  private blockUndelivered(targets: string[] | undefined, delivered: Set<string>, until: number): void {
+    for (const target of targets ?? []) if (!delivered.has(target)) this.block(target, until);
+  }
+
+  /** Holds back `workflowId`'s events until `until` (epoch ms), or longer if it is held longer already. */
+  private block(workflowId: string, until: number): void {
+    // Workflows are forgotten once delivered to; this bounds the map should many fail at once and then vanish.
+    if (this.blocked.size >= 10_000 && !this.blocked.has(workflowId)) this.blocked.clear();
+    this.blocked.set(workflowId, Math.max(until, this.blocked.get(workflowId) ?? 0));
   }
 
   /** Returns the stored leaders of `events` by id. */

@@ -115,7 +115,8 @@ export class DbNotifications {
 
   private scheduleReconnect(error?: unknown): void {
     if (this.closed || this.reconnectTimer || this.handlers.size === 0) return;
-    if (error) this.logger.debug('database notifications: not connected; retrying', { error: (error as Error).message });
+    if (error)
+      this.logger.debug('database notifications: not connected; retrying', { error: (error as Error).message });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.connect();
