@@ -14,6 +14,8 @@ interface Service {
   image?: string;
   profiles?: string[];
   entrypoint?: string[];
+  container_name?: string;
+  expose?: string[];
   build?: unknown;
   command?: string[];
   environment?: Record<string, string | number>;
@@ -32,9 +34,9 @@ describe('docker-compose.yml', () => {
 
   const observability = ['grafana', 'jaeger', 'prometheus'];
 
-  it('brings up PostgreSQL, Temporal on PostgreSQL, the Temporal UI, and tripwire api and worker', () => {
+  it('brings up PostgreSQL, Temporal on PostgreSQL, the Temporal UI, and tripwire api and worker behind a proxy', () => {
     const always = Object.keys(services).filter((name) => !services[name]!.profiles);
-    expect(always.sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+    expect(always.sort()).toEqual(['api', 'postgresql', 'proxy', 'temporal', 'temporal-ui', 'worker']);
     for (const name of observability) expect(services[name]!.profiles).toEqual(['observability']);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
     expect(services['temporal-ui']!.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
@@ -64,6 +66,29 @@ describe('docker-compose.yml', () => {
       temporal: { condition: 'service_healthy' },
     });
     expect(services.worker!.depends_on).toMatchObject({ api: { condition: 'service_healthy' } });
+  });
+
+  it('scales the api and the worker (`--scale api=3 --scale worker=2`), with the proxy as the one way in', () => {
+    for (const name of ['api', 'worker']) {
+      // A fixed container name or host port would make a second replica fail to start.
+      expect(services[name]!.container_name).toBeUndefined();
+      expect(services[name]!.ports).toBeUndefined();
+    }
+    expect(services.api!.expose).toEqual(['4200']);
+    const proxy = services.proxy!;
+    expect(proxy.ports).toEqual(['${TRIPWIRE_PORT:-4200}:4200']);
+    expect(proxy.depends_on).toEqual({ api: { condition: 'service_healthy' } });
+    const mount = proxy.volumes?.find((volume) => volume.split(':')[1] === '/etc/caddy/Caddyfile');
+    expect(mount).toBeDefined();
+    const caddyfile = fs.readFileSync(path.resolve(__dirname, '..', mount!.split(':')[0]!), 'utf8');
+    // Every replica, found again as replicas come and go: Docker's DNS answers the service name with all of them.
+    expect(caddyfile).toMatch(/^\s*dynamic a api 4200 \{$/m);
+    expect(caddyfile).toMatch(/^\s*refresh \d+s$/m);
+    expect(caddyfile).toMatch(/^\s*flush_interval -1$/m);
+    // TRIPWIRE_PUBLIC_URL (the URL in webhook links) points at the proxy's port by default.
+    expect(String(services.api!.environment!.TRIPWIRE_PUBLIC_URL)).toBe(
+      '${TRIPWIRE_PUBLIC_URL:-http://localhost:4200}',
+    );
   });
 
   it('wires tripwire to Temporal and PostgreSQL with variables tripwire actually reads', () => {
@@ -136,6 +161,10 @@ describe('docker-compose.yml', () => {
       encoding: 'utf8',
     });
     expect(output).toContain('postgres://tripwire:pw@postgresql:5432/tripwire');
+    const resolved = parse(output) as { services: Record<string, Service> };
+    expect(resolved.services.proxy).toBeDefined();
+    expect(resolved.services.api!.ports).toBeUndefined();
+    expect(resolved.services.worker!.ports).toBeUndefined();
     const observed = execFileSync('docker-compose', ['-f', file, '--profile', 'observability', 'config'], {
       env: { ...process.env, POSTGRES_PASSWORD: 'pw', TRIPWIRE_API_KEY: 'key' },
       encoding: 'utf8',
