@@ -46,6 +46,8 @@ export interface RouterGate {
   acquire(): Promise<boolean>;
   /** True while the lease is surely still this process's: checked right before every signal. */
   holds(): boolean;
+  /** Changes each time this process takes the lease anew (another process may have routed in between). */
+  readonly tenure: number;
   /** Gives the lease back, so another process routes without waiting for it to expire. */
   release(): Promise<void>;
 }
@@ -74,8 +76,8 @@ export class EventRouter {
   private heldBack = false;
   /** Workflows whose events wait in the outbox (held back or failed), with when they are due again (epoch ms). */
   private readonly blocked = new Map<string, number>();
-  /** Whether the gate was held at the last look, to notice taking it over. */
-  private wasRouting = false;
+  /** The gate's tenure this process last routed in, to notice taking the routing over. */
+  private routedInTenure: number | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly batchSize: number;
@@ -143,13 +145,12 @@ export class EventRouter {
     while (!this.stopping) {
       if (this.gate && !(await this.gate.acquire())) {
         // Standing by: another process routes. Looking again is cheap (the gate rate-limits its database reads).
-        this.wasRouting = false;
         await this.wakeSignal.sleep(this.pollIntervalMs);
         continue;
       }
       let drained = 0;
       try {
-        if (this.gate && !this.wasRouting) await this.takeOver();
+        if (this.gate && this.gate.tenure !== this.routedInTenure) await this.takeOver(this.gate.tenure);
         this.wakeSignal.takeNotified();
         drained = await this.drainOnce();
       } catch (error) {
@@ -166,10 +167,10 @@ export class EventRouter {
    * Starts routing after another process did: what this process remembered of blocked workflows is stale, and entries
    * the previous holder postponed after a failed delivery are offered at once, so that newer ones cannot overtake them.
    */
-  private async takeOver(): Promise<void> {
+  private async takeOver(tenure: number): Promise<void> {
     this.blocked.clear();
     await this.events.retryOutboxNow(new Date().toISOString());
-    this.wasRouting = true;
+    this.routedInTenure = tenure;
   }
 
   /** Routes one batch of due outbox entries; returns how many entries it took. */

@@ -47,6 +47,9 @@ export class Lease {
     this.marginMs = options.marginMs ?? options.ttlMs / 10;
   }
 
+  /** How many times this process took the lease (renewals not counted): a new value means a new tenure. */
+  tenure = 0;
+
   /** True while the lease is surely this process's; check it right before acting on the lease. */
   holds(): boolean {
     return performance.now() < this.validUntil - this.marginMs;
@@ -89,6 +92,7 @@ export class Lease {
     }
     if (!taken || generation !== this.generation) return false;
     this.validUntil = sent + this.options.ttlMs;
+    this.tenure += 1;
     this.logger.info('lease taken', { lease: this.name, owner: this.owner });
     this.renewTimer ??= setInterval(() => void this.renew(), this.options.ttlMs / 3);
     this.renewTimer.unref();
