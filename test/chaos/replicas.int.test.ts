@@ -26,8 +26,11 @@ const EVENTS = Number(process.env.CHAOS_EVENTS ?? 5000);
 /** Events per second; the stream lasts EVENTS / RATE seconds. */
 const RATE = Number(process.env.CHAOS_RATE ?? 50);
 const KINDS = 5;
-/** Each automation fires once per THRESHOLD events of its kind. */
-const THRESHOLD = 5;
+/**
+ * Each automation fires once per THRESHOLD events of its kind. A flow run (several workflow tasks and activities) is
+ * most of the work an event causes, so this sets how long the test takes to settle.
+ */
+const THRESHOLD = 10;
 /** How long after the last restart everything must be done. */
 const DRAIN_LIMIT_MS = 3 * 60 * 1000;
 const FLOWS = path.resolve(__dirname, '..', 'fixtures', 'flows', 'test-flows.ts');
