@@ -57,7 +57,7 @@ export class AutomationRepository {
   }
 
   /**
-   * Returns how many times the automations changed, from any process or connection (migration 0005's triggers): the
+   * Returns how many times the automations changed, from any process or connection (migration 0008's triggers): the
    * registry polls it to notice changes made elsewhere.
    */
   async version(): Promise<number> {

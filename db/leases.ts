@@ -1,6 +1,6 @@
 // Named leases in PostgreSQL: a lease is held by one owner until it expires, and only its owner may renew it before
 // then. Expiry is measured on the database's clock, so processes whose clocks disagree still agree on who holds it.
-// SQLite serves one process and takes no leases (migration 0005 creates the table on PostgreSQL only).
+// SQLite serves one process and takes no leases (migration 0008 creates the table on PostgreSQL only).
 import { type Kysely, sql } from 'kysely';
 import type { Db } from './connect';
 import type { Database } from './tables';

@@ -106,7 +106,7 @@ export interface LeasesTable {
   expires_ms: number;
 }
 
-/** How many times the automations table changed (migration 0005's triggers). */
+/** How many times the automations table changed (migration 0008's triggers). */
 export interface AutomationChangesTable {
   id: number;
   version: number;

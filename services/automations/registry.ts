@@ -1,6 +1,6 @@
 // The in-memory view of the enabled automations that routing consults for every event. It indexes them by the event
 // names their triggers expect, so finding an event's candidates does not scan them all, and it follows changes made
-// by any tripwire process by polling a counter of changes kept by the database (migration 0005): a change made in
+// by any tripwire process by polling a counter of changes kept by the database (migration 0008): a change made in
 // another process is seen within the poll interval (one second), and at once on PostgreSQL, whose trigger notifies
 // every process (services/replicas/notifications.ts).
 import type { AutomationRecord, AutomationRepository } from '../../db/automations';

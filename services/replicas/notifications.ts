@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger';
 
 /** The outbox has events that the process holding the router's lease should route now. */
 export const OUTBOX_CHANNEL = 'tripwire_outbox';
-/** The automations changed (sent by migration 0005's trigger, from any connection). */
+/** The automations changed (sent by migration 0008's trigger, from any connection). */
 export const AUTOMATIONS_CHANNEL = 'tripwire_automations';
 
 const RECONNECT_MS = 1000;

@@ -1,5 +1,5 @@
 // Wake-ups between processes on a real PostgreSQL: a notification reaches the other processes (not the sender), a
-// change to the automations notifies by itself (migration 0007's trigger), and a listener whose connection is cut
+// change to the automations notifies by itself (migration 0008's trigger), and a listener whose connection is cut
 // reconnects and calls its handlers once, since what was sent meanwhile is lost.
 import pg from 'pg';
 import { AutomationRepository } from '../../../db/automations';
