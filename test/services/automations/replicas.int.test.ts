@@ -102,7 +102,7 @@ describe('two api processes on one PostgreSQL', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await firings()).toBe(ids.length);
 
-    // What the workflow was signalled, run after run (the router had it continue as new several times).
+    // What the workflow was signalled, run after run (the router had it continue as new at least once).
     const client = new Client({ connection });
     const description = await client.workflow.getHandle(automation.workflow_id).describe();
     let runId: string | undefined = description.raw.workflowExecutionInfo?.firstRunId ?? undefined;
@@ -119,7 +119,7 @@ describe('two api processes on one PostgreSQL', () => {
       }
       runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
-    expect(runs).toBeGreaterThan(2);
+    expect(runs).toBeGreaterThan(1);
     // A signal may be repeated (events held for a rollover are offered again, and the workflow skips what it had);
     // the first time each event arrives follows the order it was stored in.
     const firstArrivals = signalled.filter((id, index) => signalled.indexOf(id) === index);
