@@ -3,6 +3,7 @@
 import { benchConsole } from './console';
 import { benchEventQueries } from './event-queries';
 import { benchEvents } from './events';
+import { benchRuns } from './runs';
 import { benchTriggers } from './triggers';
 import { benchWebhooks } from './webhooks';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   if (!only || only === 'queries') await benchEventQueries();
   if (!only || only === 'triggers') await benchTriggers();
   if (!only || only === 'console') await benchConsole();
+  if (!only || only === 'runs') await benchRuns();
 }
 
 main().catch((error: unknown) => {

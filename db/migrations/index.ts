@@ -9,6 +9,7 @@ import * as sortableOccurred from './0004-sortable-occurred';
 import * as webhookHandshakes from './0005-webhook-handshakes';
 import * as flowRunTriggers from './0006-flow-run-triggers';
 import * as outboxTrace from './0007-outbox-trace';
+import * as deploymentExecution from './0008-deployment-execution';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0005-webhook-handshakes': webhookHandshakes,
   '0006-flow-run-triggers': flowRunTriggers,
   '0007-outbox-trace': outboxTrace,
+  '0008-deployment-execution': deploymentExecution,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */

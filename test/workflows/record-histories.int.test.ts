@@ -1,10 +1,12 @@
 // Records the replay fixtures of test/fixtures/histories: real histories of each workflow type, made by the code of the
 // moment against the real dev server. It runs only when asked (TRIPWIRE_RECORD_HISTORIES=1 npx jest
 // test/workflows/record-histories.int.test.ts), because a fixture is recorded once, by the code it protects, and kept:
-// replay.test.ts then checks that every later version of the workflows still replays it. Record new behaviour under a
-// new name (TRIPWIRE_RECORD_ONLY=<name prefix> records just those) instead of re-recording old fixtures.
+// replay.test.ts then checks that every later version of the workflows still replays it. A fixture that exists is never
+// written again (TRIPWIRE_RECORD_OVERWRITE=1 forces it): record new behaviour under a new name (TRIPWIRE_RECORD_ONLY=<name
+// prefix> records just those).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { rolloverSignal } from '../../workflows/messages';
@@ -30,8 +32,9 @@ maybe('recording replay fixtures', () => {
   let poolName: string;
 
   beforeAll(async () => {
-    tw = await startTestTripwire();
-    ({ pool, name: poolName } = await startTestPool(tw));
+    tw = await startTestTripwire({ env: { TRIPWIRE_LATE_RUNS_AFTER: '1' } });
+    // As `tripwire worker --pool` runs it: starts and results reach the run's workflow (by signal and result).
+    ({ pool, name: poolName } = await startTestPool(tw, undefined, undefined, { signalStarts: true }));
     fs.mkdirSync(HISTORIES, { recursive: true });
   });
   afterAll(async () => {
@@ -56,6 +59,7 @@ maybe('recording replay fixtures', () => {
     }
     runs.forEach(({ json }, index) => {
       const file = runs.length === 1 ? `${name}.json` : `${name}.run-${index + 1}.json`;
+      if (fs.existsSync(path.join(HISTORIES, file)) && process.env.TRIPWIRE_RECORD_OVERWRITE !== '1') return;
       fs.writeFileSync(path.join(HISTORIES, file), json + '\n');
     });
   };
@@ -68,12 +72,18 @@ maybe('recording replay fixtures', () => {
       60_000,
       `${workflowId} to close`,
     );
-  const deploy = async (name: string, flow: string, parameters: Record<string, unknown> = {}) => {
+  const deploy = async (
+    name: string,
+    flow: string,
+    parameters: Record<string, unknown> = {},
+    extra: Record<string, unknown> = {},
+  ) => {
     const response = await tw.api('POST', '/api/deployments', {
       name,
       entrypoint: `${FLOWS}:${flow}`,
       work_pool: { name: poolName },
       parameters,
+      ...extra,
     });
     expect([200, 201]).toContain(response.status);
     return response.json();
@@ -121,6 +131,94 @@ maybe('recording replay fixtures', () => {
     await waitForState(failing.id, 'Failed');
     await closed(await workflowIdOf(failing.id));
     await save('flow-run-failed', await workflowIdOf(failing.id));
+  });
+
+  it('records flowRunWorkflowV2: workflow and function flows, retries, cancellation, Late, a timeout', async () => {
+    if (!wanted('flow-run-v2') && !wanted('test-flow-v2')) return;
+    const functions = path.resolve(__dirname, '..', 'fixtures', 'flows', 'function-flows.ts');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tripwire-record-'));
+    const fn = (name: string, extra: Record<string, unknown> = {}) =>
+      deploy(
+        name,
+        'unused',
+        {},
+        { entrypoint: `${functions}:${name.replace(/^v2-/, '')}`, entrypoint_type: 'function', ...extra },
+      );
+
+    await deploy('v2-echo', 'echoFlow', { a: 1 });
+    const completed = await run('v2-echo', { parameters: { b: 2 } });
+    await waitForState(completed.id, 'Completed');
+    await closed(await workflowIdOf(completed.id));
+    await save('flow-run-v2-workflow-completed', await workflowIdOf(completed.id));
+    await save('test-flow-v2-echo-reports-start', `flow/${completed.id}`);
+
+    await deploy('v2-failing', 'failingFlow', {}, { retries: 1 });
+    const failed = await run('v2-failing');
+    await waitForState(failed.id, 'Failed');
+    await closed(await workflowIdOf(failed.id));
+    await save('flow-run-v2-workflow-retried-failed', await workflowIdOf(failed.id));
+
+    await fn('v2-flakyFunction', { retries: 2, retry_delay_seconds: 1 });
+    const flaky = await run('v2-flakyFunction', { parameters: { counter: path.join(dir, 'counter'), failures: 2 } });
+    await waitForState(flaky.id, 'Completed');
+    await closed(await workflowIdOf(flaky.id));
+    await save('flow-run-v2-function-retries', await workflowIdOf(flaky.id));
+
+    await fn('v2-waitForAbort');
+    const started = path.join(dir, 'started');
+    const waiting = await run('v2-waitForAbort', { parameters: { started, marker: path.join(dir, 'marker') } });
+    await waitForState(waiting.id, 'Running');
+    await tw.api('POST', `/api/flow-runs/${waiting.id}/cancel`);
+    await waitForState(waiting.id, 'Cancelled');
+    await closed(await workflowIdOf(waiting.id));
+    await save('flow-run-v2-function-cancelled', await workflowIdOf(waiting.id));
+
+    await fn('v2-bigResult', { timeout_seconds: 1 });
+    const big = await run('v2-bigResult', { parameters: { bytes: 10 } });
+    await waitForState(big.id, 'Completed');
+    await closed(await workflowIdOf(big.id));
+    await save('flow-run-v2-function-completed', await workflowIdOf(big.id));
+
+    // A pool worker in tripwire's process records the start and the end itself.
+    const { pool: local, name: localPool } = await startTestPool(tw);
+    try {
+      await tw.api('POST', '/api/deployments', {
+        name: 'v2-local',
+        entrypoint: `${functions}:echoFunction`,
+        entrypoint_type: 'function',
+        work_pool: localPool,
+      });
+      const localRun = await run('v2-local', { parameters: { n: 1 } });
+      await waitForState(localRun.id, 'Completed');
+      await closed(await workflowIdOf(localRun.id));
+      await save('flow-run-v2-function-recorded-by-worker', await workflowIdOf(localRun.id));
+    } finally {
+      await local.stop();
+    }
+
+    const scheduled = await run('v2-echo', { schedule_after: 'PT2H' });
+    await tw.api('POST', `/api/flow-runs/${scheduled.id}/cancel`);
+    await closed(await workflowIdOf(scheduled.id));
+    await save('flow-run-v2-cancelled-while-scheduled', await workflowIdOf(scheduled.id));
+
+    // Nothing polls its pool: Pending, then Late; then a worker comes and it runs.
+    const idle = `idle-${crypto.randomBytes(3).toString('hex')}`;
+    await tw.api('POST', '/api/deployments', {
+      name: 'v2-late',
+      entrypoint: `${FLOWS}:echoFlow`,
+      work_pool: idle,
+    });
+    const lateRun = await run('v2-late');
+    await waitForState(lateRun.id, 'Late');
+    const { pool: late } = await startTestPool(tw, undefined, idle, { signalStarts: true });
+    try {
+      await waitForState(lateRun.id, 'Completed');
+      await closed(await workflowIdOf(lateRun.id));
+      await save('flow-run-v2-late-then-completed', await workflowIdOf(lateRun.id));
+    } finally {
+      await late.stop();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('records automation workflows: firings with actions, a timer, a definition change, continue-as-new', async () => {

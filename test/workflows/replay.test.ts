@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { flowStartedInterceptorModule } from '../../services/deployments/flow-bundle';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -40,7 +41,12 @@ describe('replaying recorded workflow histories', () => {
     const byBundle = new Map<string, string[]>();
     for (const file of files) byBundle.set(bundleOf(file), [...(byBundle.get(bundleOf(file)) ?? []), file]);
     for (const [workflowsPath, group] of byBundle) {
-      const bundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+      // Flows are bundled as the pool worker bundles them: with the interceptor that reports their start.
+      const bundle: WorkflowBundle = await bundleWorkflowCode({
+        workflowsPath,
+        workflowInterceptorModules: workflowsPath === BUNDLES['test-flow'] ? [flowStartedInterceptorModule()] : [],
+        logger: new DefaultLogger('WARN'),
+      });
       const histories = group.map((file) => ({
         workflowId: file,
         history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
