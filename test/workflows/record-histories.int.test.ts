@@ -47,6 +47,7 @@ maybe('recording replay fixtures', () => {
 
   /** Saves the history of every run of `workflowId` (oldest first: continue-as-new chains are followed back). */
   const save = async (name: string, workflowId: string) => {
+    process.stdout.write(`recording ${name}\n`);
     const runs: { runId: string | undefined; json: string }[] = [];
     let runId: string | undefined;
     for (;;) {
@@ -98,7 +99,10 @@ maybe('recording replay fixtures', () => {
       },
       60_000,
       `flow run ${id} to be ${name}`,
-    );
+    ).catch(async (error: unknown) => {
+      const run = (await (await tw.api('GET', `/api/flow-runs/${id}`)).json()) as FlowRun;
+      throw new Error(`${(error as Error).message}; it is ${JSON.stringify(run)}`);
+    });
   const workflowIdOf = async (id: string) => (await tw.services.flowRunRecords.get(id))!.workflow_id;
 
   it('records flow-run workflows and a test flow', async () => {
@@ -219,7 +223,7 @@ maybe('recording replay fixtures', () => {
       await late.stop();
     }
     fs.rmSync(dir, { recursive: true, force: true });
-  });
+  }, 300_000);
 
   it('records automation workflows: firings with actions, a timer, a definition change, continue-as-new', async () => {
     if (!wanted('automation')) return;
