@@ -57,7 +57,14 @@ export async function startWorker(services: WorkerServices, options: WorkerOptio
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
   // Runs this process starts get their first workflow task straight back from Temporal, to this worker.
-  services.flowRunStarter.startEagerly(new Client({ connection, namespace: config.temporal.namespace }));
+  // (with the process client's interceptors, so a run's start joins the trace that asked for it).
+  services.flowRunStarter.startEagerly(
+    new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: services.temporal.client.options.interceptors,
+    }),
+  );
   const done = worker.run().finally(() => {
     services.flowRunStarter.startEagerly(undefined);
     return connection.close();
