@@ -12,10 +12,21 @@ export interface LatencyRun {
   seconds: number;
   /** Resource ids of the events, taken in turn (one per automation). */
   resources: string[];
+  /** How long to wait for the last arrival after the last event was sent (default two minutes). */
+  waitMs?: number;
+}
+
+/** One event: when its POST was answered and when its action (or flow) reached the sink, in epoch milliseconds. */
+export interface LatencySample {
+  id: string;
+  accepted: number;
+  arrived: number;
 }
 
 export type LatencyMessage =
-  { type: 'sink'; url: string } | { type: 'done'; delays: number[] } | { type: 'failed'; error: string };
+  | { type: 'sink'; url: string }
+  | { type: 'done'; delays: number[]; samples: LatencySample[]; duplicates: number }
+  | { type: 'failed'; error: string };
 
 const send = (message: LatencyMessage) => process.send?.(message);
 
@@ -50,11 +61,15 @@ function post(url: string, apiKey: string, body: string): Promise<{ status: numb
 
 async function main(): Promise<void> {
   const arrived = new Map<string, number>();
+  let duplicates = 0;
   const sink = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      arrived.set(body.trim(), performance.now());
+      const id = body.trim();
+      // A second arrival is a duplicate run or action; the first one's time is the one measured.
+      if (arrived.has(id)) duplicates += 1;
+      else arrived.set(id, performance.now());
       res.end('ok');
     });
   });
@@ -63,12 +78,23 @@ async function main(): Promise<void> {
   // Runs come one after another (the baseline first) against the same sink and automations.
   for (;;) {
     const run = await new Promise<LatencyRun>((resolve) => process.once('message', (m) => resolve(m as LatencyRun)));
-    send({ type: 'done', delays: await measure(run, arrived) });
+    const before = duplicates;
+    const accepted = await measure(run, arrived);
+    // Late duplicates (a retried action) would arrive after the last first arrival: give them a moment.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const epoch = (at: number) => performance.timeOrigin + at;
+    const samples = [...accepted].map(([id, at]) => ({ id, accepted: epoch(at), arrived: epoch(arrived.get(id)!) }));
+    send({
+      type: 'done',
+      delays: samples.map((s) => s.arrived - s.accepted),
+      samples,
+      duplicates: duplicates - before,
+    });
   }
 }
 
-/** Sends `run.rate` events/s for `run.seconds`; returns each one's delay from its 204 to its action's arrival. */
-async function measure(run: LatencyRun, arrived: Map<string, number>): Promise<number[]> {
+/** Sends `run.rate` events/s for `run.seconds`; returns when each was accepted, once each one's action arrived. */
+async function measure(run: LatencyRun, arrived: Map<string, number>): Promise<Map<string, number>> {
   const accepted = new Map<string, number>();
   const total = run.rate * run.seconds;
   const started = performance.now();
@@ -87,13 +113,13 @@ async function measure(run: LatencyRun, arrived: Map<string, number>): Promise<n
     );
   }
   await Promise.all(sends);
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + (run.waitMs ?? 120_000);
   const missing = () => [...accepted.keys()].filter((id) => !arrived.has(id)).length;
   while (missing() > 0) {
     if (Date.now() > deadline) throw new Error(`only ${total - missing()} of ${total} actions arrived`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return [...accepted].map(([id, at]) => arrived.get(id)! - at);
+  return accepted;
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import { benchConsole } from './console';
 import { benchEventQueries } from './event-queries';
 import { benchEvents } from './events';
 import { benchScale } from './scale';
+import { benchRuns } from './runs';
 import { benchTriggers } from './triggers';
 import { benchWebhooks } from './webhooks';
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   if (!only || only === 'triggers') await benchTriggers();
   if (!only || only === 'console') await benchConsole();
   if (!only || only === 'scale') await benchScale();
+  if (!only || only === 'runs') await benchRuns();
 }
 
 main().catch((error: unknown) => {

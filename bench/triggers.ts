@@ -40,10 +40,10 @@ function parseTemporalDb(value: string | undefined): TemporalDb {
 
 type Tripwire = Awaited<ReturnType<typeof startBenchTripwire>>;
 
-async function startBenchTripwire(address: string) {
+export async function startBenchTripwire(address: string, maxCachedWorkflows = 500) {
   const { services, cleanup } = await benchServices(address);
   await services.registry.start();
-  const worker = await startWorker(services, { maxCachedWorkflows: 500 });
+  const worker = await startWorker(services, { maxCachedWorkflows });
   services.router.start();
   const server = await listen(buildApp(services), '127.0.0.1', 0);
   const api = async (method: string, path: string, body?: unknown) => {

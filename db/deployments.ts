@@ -1,5 +1,7 @@
-// Deployment records: a named, parameterised flow (a workflow function in an entrypoint file) on a work pool.
+// Deployment records: a named, parameterised flow (a workflow or a plain function in an entrypoint file, or a workflow
+// type an external worker registers) on a work pool.
 import type { Kysely, Selectable } from 'kysely';
+import type { EntrypointType, WorkPoolType } from '../core/deployments/schema';
 import type { Db } from './connect';
 import type { Database, DeploymentsTable } from './tables';
 
@@ -7,13 +9,22 @@ export interface DeploymentRecord {
   id: string;
   name: string;
   description: string;
-  /** `path/to/flow.ts:exportedFn`, relative to `base_dir` unless absolute. */
+  /** `path/to/flow.ts:exportedFn`, relative to `base_dir` unless absolute; a bare workflow type on external pools. */
   entrypoint: string;
+  entrypoint_type: EntrypointType;
+  /** The module whose exported functions the pool worker registers as activities (relative to `base_dir`). */
+  activities: string | null;
   work_pool: string;
+  work_pool_type: WorkPoolType;
   parameters: Record<string, unknown>;
   parameter_schema: Record<string, unknown> | null;
   tags: string[];
   base_dir: string;
+  /** Prefect's flow retries: how often a failed run is tried again, and how long it waits in between. */
+  retries: number;
+  retry_delay_seconds: number;
+  /** Longest one attempt of a run may take; null for no limit. */
+  timeout_seconds: number | null;
   created: string;
   updated: string;
 }
@@ -80,6 +91,11 @@ function toRow(record: DeploymentRecord): DeploymentsTable {
 function fromRow(row: Selectable<DeploymentsTable>): DeploymentRecord {
   return {
     ...row,
+    entrypoint_type: row.entrypoint_type as EntrypointType,
+    work_pool_type: row.work_pool_type as WorkPoolType,
+    retries: Number(row.retries),
+    retry_delay_seconds: Number(row.retry_delay_seconds),
+    timeout_seconds: row.timeout_seconds === null ? null : Number(row.timeout_seconds),
     parameters: JSON.parse(row.parameters) as Record<string, unknown>,
     parameter_schema: row.parameter_schema ? (JSON.parse(row.parameter_schema) as Record<string, unknown>) : null,
     tags: JSON.parse(row.tags) as string[],

@@ -7,11 +7,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventRow, EventWriteApi } from './event-writes';
+import type { FlowRunStateColumns, FlowRunWriteApi } from './flow-run-writes';
+import type { FlowRunsTable } from './tables';
 
-/** What the thread is asked: one method of EventWrites and its arguments. */
+/** What the thread is asked: one method of EventWrites or FlowRunWrites, and its arguments. */
 export interface WriteRequest {
   id: number;
-  method: keyof EventWriteApi;
+  method: keyof EventWriteApi | keyof FlowRunWriteApi;
   args: unknown[];
 }
 
@@ -38,7 +40,7 @@ function threadEntry(): string {
 }
 
 /** The client of the writer thread; it starts the thread on first use and again after it died. */
-export class EventWriterThread implements EventWriteApi {
+export class EventWriterThread implements EventWriteApi, FlowRunWriteApi {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -71,6 +73,19 @@ export class EventWriterThread implements EventWriteApi {
     return this.call('retryOutboxNow', [now]) as Promise<void>;
   }
 
+  insertRun(run: FlowRunsTable, events: EventRow[]): Promise<boolean> {
+    return this.call('insertRun', [run, events]) as Promise<boolean>;
+  }
+
+  updateRunState(
+    id: string,
+    expectedStateId: string,
+    columns: FlowRunStateColumns,
+    events: EventRow[],
+  ): Promise<boolean> {
+    return this.call('updateRunState', [id, expectedStateId, columns, events]) as Promise<boolean>;
+  }
+
   /** Lets the writes in flight finish, then ends the thread (and its connection). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -81,7 +96,7 @@ export class EventWriterThread implements EventWriteApi {
     await worker.terminate();
   }
 
-  private call(method: keyof EventWriteApi, args: unknown[]): Promise<unknown> {
+  private call(method: WriteRequest['method'], args: unknown[]): Promise<unknown> {
     if (this.stopped) return Promise.reject(new Error('the database is closed'));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;

@@ -60,38 +60,7 @@ export class EventWrites implements EventWriteApi {
    */
   async insert(rows: EventRow[]): Promise<string[]> {
     if (rows.length === 0) return [];
-    return this.db.transaction().execute(async (tx) => {
-      const fresh: string[] = [];
-      for (const chunk of chunks(rows, 200)) {
-        // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
-        const inserted = await tx
-          .insertInto('events')
-          .values(chunk.map(({ related: _related, routed: _routed, trace: _trace, ...columns }) => columns))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .returning('id')
-          .execute();
-        if (inserted.length === 0) continue;
-        const ids = new Set(inserted.map((row) => row.id));
-        const stored = inserted.length === chunk.length ? chunk : chunk.filter((row) => ids.has(row.id));
-        fresh.push(...stored.map((row) => row.id));
-        const related = stored.flatMap((row) =>
-          row.related.map(([resourceId, role]) => ({ event_id: row.id, resource_id: resourceId, role })),
-        );
-        for (const part of chunks(related, 300)) await tx.insertInto('event_resources').values(part).execute();
-        const outbox = stored
-          .filter((row) => row.routed)
-          .map((row) => ({
-            event_id: row.id,
-            enqueued_at: row.received,
-            available_at: row.received,
-            attempts: 0,
-            last_error: null,
-            trace: row.trace ?? null,
-          }));
-        if (outbox.length > 0) await tx.insertInto('event_outbox').values(outbox).execute();
-      }
-      return fresh;
-    });
+    return this.db.transaction().execute((tx) => insertEventRows(tx, rows));
   }
 
   /** Deletes up to `batch` events received before `cutoff` (ISO); returns how many it deleted. */
@@ -162,6 +131,44 @@ export class EventWrites implements EventWriteApi {
         .execute();
     }
   }
+}
+
+/**
+ * Stores `rows` (ignoring ids already stored) with their related resources and, where `routed`, an outbox row, inside
+ * the caller's transaction `tx`. Returns the ids that were new. Flow-run records store their state events this way, in
+ * the transaction that changes the run.
+ */
+export async function insertEventRows(tx: Kysely<Database>, rows: EventRow[]): Promise<string[]> {
+  const fresh: string[] = [];
+  for (const chunk of chunks(rows, 200)) {
+    // One statement both de-duplicates and inserts: ids already stored are skipped and not returned.
+    const inserted = await tx
+      .insertInto('events')
+      .values(chunk.map(({ related: _related, routed: _routed, trace: _trace, ...columns }) => columns))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .execute();
+    if (inserted.length === 0) continue;
+    const ids = new Set(inserted.map((row) => row.id));
+    const stored = inserted.length === chunk.length ? chunk : chunk.filter((row) => ids.has(row.id));
+    fresh.push(...stored.map((row) => row.id));
+    const related = stored.flatMap((row) =>
+      row.related.map(([resourceId, role]) => ({ event_id: row.id, resource_id: resourceId, role })),
+    );
+    for (const part of chunks(related, 300)) await tx.insertInto('event_resources').values(part).execute();
+    const outbox = stored
+      .filter((row) => row.routed)
+      .map((row) => ({
+        event_id: row.id,
+        enqueued_at: row.received,
+        available_at: row.received,
+        attempts: 0,
+        last_error: null,
+        trace: row.trace ?? null,
+      }));
+    if (outbox.length > 0) await tx.insertInto('event_outbox').values(outbox).execute();
+  }
+  return fresh;
 }
 
 /** Returns `events` without later repeats of an id. */

@@ -4,6 +4,8 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { type StateType, TERMINAL_STATES } from '../core/deployments/flow-run-states';
 export { type StateType, TERMINAL_STATES };
 import type { Db } from './connect';
+import type { EventRow } from './event-writes';
+import { type FlowRunWriteApi, FlowRunWrites } from './flow-run-writes';
 import type { Database, FlowRunsTable } from './tables';
 
 export interface FlowRunState {
@@ -72,28 +74,53 @@ export interface FlowRunFilter {
   limit?: number;
 }
 
-/** Storage of flow runs. */
+/** Storage of flow runs. Writes store the run's state events in the same transaction. */
 export class FlowRunRepository {
   private readonly db: Kysely<Database>;
+  private readonly writes: FlowRunWriteApi;
 
   constructor(handle: Db) {
     this.db = handle.kysely;
+    this.writes = handle.eventWriter ?? new FlowRunWrites(handle.kysely);
   }
 
-  /** Inserts `record` unless its idempotency key exists; returns the stored run and whether it was created. */
-  async create(record: FlowRunRecord): Promise<{ run: FlowRunRecord; created: boolean }> {
-    if (record.idempotency_key) {
-      const existing = await this.byIdempotencyKey(record.idempotency_key);
-      if (existing) return { run: existing, created: false };
-    }
-    try {
-      await this.db.insertInto('flow_runs').values(toRow(record)).execute();
-      return { run: record, created: true };
-    } catch (error) {
-      const existing = record.idempotency_key ? await this.byIdempotencyKey(record.idempotency_key) : undefined;
-      if (existing) return { run: existing, created: false };
-      throw error;
-    }
+  /**
+   * Inserts `record` with `events` unless a run with its id or idempotency key exists; returns the stored run and
+   * whether it was created (the events are stored only then).
+   */
+  async create(record: FlowRunRecord, events: EventRow[] = []): Promise<{ run: FlowRunRecord; created: boolean }> {
+    if (await this.writes.insertRun(toRow(record), events)) return { run: record, created: true };
+    const existing = record.idempotency_key ? await this.byIdempotencyKey(record.idempotency_key) : undefined;
+    const run = existing ?? (await this.get(record.id));
+    if (!run) throw new Error(`flow run ${record.id} was neither inserted nor found`);
+    return { run, created: false };
+  }
+
+  /**
+   * Replaces the run's state (and history, timing, result and error) with those of `next`, with `events`, if its state
+   * is still that of `current`. Returns false, writing nothing, when it moved meanwhile.
+   */
+  async update(current: FlowRunRecord, next: FlowRunRecord, events: EventRow[]): Promise<boolean> {
+    const row = toRow(next);
+    return this.writes.updateRunState(
+      current.id,
+      current.state.id,
+      {
+        state_type: row.state_type,
+        state_name: row.state_name,
+        state_timestamp: row.state_timestamp,
+        state_message: row.state_message,
+        state_id: row.state_id,
+        state_history: row.state_history,
+        expected_start_time: row.expected_start_time,
+        start_time: row.start_time,
+        end_time: row.end_time,
+        result: row.result,
+        error: row.error,
+        updated: row.updated,
+      },
+      events,
+    );
   }
 
   async get(id: string): Promise<FlowRunRecord | undefined> {
@@ -141,49 +168,13 @@ export class FlowRunRepository {
       .selectFrom('flow_runs')
       .selectAll()
       .where('state_type', '=', 'SCHEDULED')
+      // Late and AwaitingRetry are Scheduled-type states of runs whose workflow is already running.
+      .where('state_name', '=', 'Scheduled')
       .where('expected_start_time', '<', before)
       .orderBy('expected_start_time')
       .limit(limit)
       .execute();
     return rows.map(fromRow);
-  }
-
-  /**
-   * Moves the run to `state` unless it is already terminal (a late Running never overwrites Cancelled); returns the
-   * previous state, or undefined when nothing changed.
-   */
-  async transition(
-    id: string,
-    state: FlowRunState,
-    fields: Partial<Pick<FlowRunRecord, 'start_time' | 'end_time' | 'result' | 'error' | 'expected_start_time'>> = {},
-  ): Promise<{ previous: FlowRunState; run: FlowRunRecord } | undefined> {
-    return this.db.transaction().execute(async (tx) => {
-      const row = await tx.selectFrom('flow_runs').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!row) return undefined;
-      const run = fromRow(row);
-      if (run.state.id === state.id) return undefined;
-      if (TERMINAL_STATES.has(run.state.type)) return undefined;
-      const history = [...run.state_history, state];
-      await tx
-        .updateTable('flow_runs')
-        .set({
-          state_type: state.type,
-          state_name: state.name,
-          state_timestamp: state.timestamp,
-          state_message: state.message,
-          state_id: state.id,
-          state_history: JSON.stringify(history),
-          updated: state.timestamp,
-          ...(fields.start_time !== undefined ? { start_time: fields.start_time } : {}),
-          ...(fields.end_time !== undefined ? { end_time: fields.end_time } : {}),
-          ...(fields.expected_start_time !== undefined ? { expected_start_time: fields.expected_start_time } : {}),
-          ...(fields.result !== undefined ? { result: JSON.stringify(fields.result) } : {}),
-          ...(fields.error !== undefined ? { error: fields.error } : {}),
-        })
-        .where('id', '=', id)
-        .execute();
-      return { previous: run.state, run: { ...run, ...fields, state, state_history: history } };
-    });
   }
 }
 

@@ -68,6 +68,12 @@ export interface DeploymentsTable {
   parameter_schema: string | null;
   tags: string;
   base_dir: string;
+  entrypoint_type: string;
+  activities: string | null;
+  work_pool_type: string;
+  retries: number;
+  retry_delay_seconds: number;
+  timeout_seconds: number | null;
   created: string;
   updated: string;
 }

@@ -46,7 +46,8 @@ async function main(): Promise<void> {
 
   let services, worker, http, pool;
   try {
-    services = withWorkerParts(withApiParts(await openCoreServices(config, logger, temporalAddress)));
+    const opened = withWorkerParts(withApiParts(await openCoreServices(config, logger, temporalAddress)));
+    services = opened;
     await services.registry.start();
     worker = await startWorker(services);
     services.router.start();
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
         pool: DEFAULT_POOL,
         nodeModules: path.join(projectRoot(), 'node_modules'),
         tracing: services.tracing,
+        // In this process the records are at hand: a function flow's start and end are written, not signalled.
+        records: opened.flowRunRecords,
       },
       logger,
     );

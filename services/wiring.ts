@@ -15,6 +15,9 @@ import { FlowRunRepository } from '../db/flow-runs';
 import { DeploymentService } from './deployments/deployment-service';
 import { FlowRunRecords } from './deployments/flow-run-records';
 import { FlowRunStarter } from './deployments/flow-run-starter';
+import { FlowChecks } from './deployments/flow-check';
+import { projectRoot } from './config/project-root';
+import path from 'node:path';
 import { DEFAULT_EVENT_LIMITS } from '../core/events/schema';
 import { IngestPipeline } from './events/pipeline';
 import type { Logger } from './logging/logger';
@@ -89,14 +92,19 @@ export async function openCoreServices(
   });
   const automationService = new AutomationService(automations, gateway, registry, pipeline, logger);
   const deployments = new DeploymentRepository(db);
-  const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline, metrics);
+  const flowRunRecords = new FlowRunRecords(new FlowRunRepository(db), deployments, pipeline, {
+    resultMaxBytes: config.flowRuns.resultMaxBytes,
+    metrics,
+  });
   const flowRunStarter = new FlowRunStarter(
     flowRunRecords,
     deployments,
     temporal.client,
     config.temporal.taskQueue,
     logger,
+    { lateAfterSeconds: config.flowRuns.lateAfterSeconds, resultMaxBytes: config.flowRuns.resultMaxBytes },
   );
+  const flowChecks = new FlowChecks({ nodeModules: path.join(projectRoot(), 'node_modules'), logger });
   return {
     config,
     logger,
@@ -111,7 +119,7 @@ export async function openCoreServices(
     deployments,
     flowRunRecords,
     flowRunStarter,
-    deploymentService: new DeploymentService(deployments, automationService, flowRunStarter),
+    deploymentService: new DeploymentService(deployments, automationService, flowRunStarter, flowChecks),
     metrics,
     tracing,
     notifications,

@@ -1,5 +1,6 @@
 // The Temporal worker of tripwire's own task queue: the automation workflows and their activities.
 import fs from 'node:fs';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAutomationActivities } from '../activities/automations';
 import { createFlowRunActivities } from '../activities/flow-runs';
@@ -44,6 +45,9 @@ export async function startWorker(services: WorkerServices, options: WorkerOptio
       ...createFlowRunActivities(services.flowRunRecords),
     },
     maxCachedWorkflows: options.maxCachedWorkflows,
+    // A run started eagerly needs a free workflow task slot when it starts, or its first task queues for a poller:
+    // slots cost nothing idle, and the SDK's 40 ran out at 50 runs/s.
+    maxConcurrentWorkflowTaskExecutions: 200,
     shutdownGraceTime: '10 seconds',
     ...tracingOptions,
     interceptors: {
@@ -52,7 +56,19 @@ export async function startWorker(services: WorkerServices, options: WorkerOptio
     },
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
-  const done = worker.run().finally(() => connection.close());
+  // Runs this process starts get their first workflow task straight back from Temporal, to this worker.
+  // (with the process client's interceptors, so a run's start joins the trace that asked for it).
+  services.flowRunStarter.startEagerly(
+    new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: services.temporal.client.options.interceptors,
+    }),
+  );
+  const done = worker.run().finally(() => {
+    services.flowRunStarter.startEagerly(undefined);
+    return connection.close();
+  });
   if (options.readyFile) fs.writeFileSync(options.readyFile, String(process.pid));
   return {
     worker,

@@ -62,8 +62,66 @@ export interface SetFlowRunStateInput {
   result?: unknown;
 }
 
+/** One state a run enters. */
+export interface FlowRunStateChange {
+  type: StateType;
+  name: string;
+  message?: string;
+  result?: unknown;
+  /** Set instead of `result` when the flow's result was too large to send: its size in bytes of JSON. */
+  omittedResultBytes?: number;
+  /** Tells apart states of the same name in one run (AwaitingRetry after each failed attempt); part of its id. */
+  key?: string;
+}
+
+/** The state a run enters when attempt `attempt` of its flow starts: Running, then Retrying for each retry. */
+export function runningState(attempt: number): FlowRunStateChange {
+  return attempt <= 1 ? { type: 'RUNNING', name: 'Running' } : { type: 'RUNNING', name: 'Retrying', key: `${attempt}` };
+}
+
+export interface RecordFlowRunStatesInput {
+  flowRunId: string;
+  /** Entered in order, in one write. */
+  states: FlowRunStateChange[];
+}
+
 /** The activities of the flow-run workflow (activities/flow-runs.ts). */
 export interface FlowRunActivities {
-  /** Moves the run to the given state; idempotent, so retries are harmless. */
+  /** Moves the run to the given state; idempotent, so retries are harmless. (Runs started before states were batched.) */
   setFlowRunState(input: SetFlowRunStateInput): Promise<void>;
+  /** Moves the run through `states`, in one write; idempotent, so retries are harmless. Run as a local activity. */
+  recordFlowRunStates(input: RecordFlowRunStatesInput): Promise<void>;
+}
+
+/** The activity a pool worker registers to run function flows, named so no activity of a user's module clashes. */
+export const RUN_FUNCTION_FLOW = 'tripwire.runFunctionFlow';
+
+/** Error types of a function flow's attempt: none is retried by Temporal; the flow-run workflow applies `retries`. */
+export const FLOW_FAILED = 'FlowFailed';
+export const FLOW_TIMED_OUT = 'FlowTimedOut';
+/** The pool worker does not serve the entrypoint (the deployment was removed or moved to another pool). */
+export const FLOW_NOT_SERVED = 'FlowNotServed';
+/** The pool worker does not know the entrypoint (yet): Temporal retries, perhaps on a worker that reloaded. */
+export const FLOW_NOT_SERVED_YET = 'FlowNotServedYet';
+
+export interface RunFunctionFlowInput {
+  flowRunId: string;
+  /** Absolute `file:export` of the function. */
+  entrypoint: string;
+  parameters: Record<string, unknown>;
+  /** Which attempt this is (1 for the first), reported back with the started signal. */
+  attempt: number;
+  timeoutSeconds?: number;
+  resultMaxBytes: number;
+}
+
+/**
+ * A function flow's return value, or (when its JSON is larger than `resultMaxBytes`) only how large it was; or, from a
+ * pool worker in tripwire's own process, word that it recorded the run Completed itself (the workflow only ends).
+ */
+export type RunFunctionFlowResult = { result: unknown } | { omittedResultBytes: number } | { recorded: true };
+
+/** What a pool worker offers the flow-run workflow (worker/function-flows.ts). */
+export interface FunctionFlowActivities {
+  [RUN_FUNCTION_FLOW](input: RunFunctionFlowInput): Promise<RunFunctionFlowResult>;
 }

@@ -21,7 +21,16 @@ export function flowRunWorkflowId(deploymentName: string, flowRunId: string): st
   return `run/${slugify(deploymentName)}/${flowRunId}`;
 }
 
-/** `flow/<flow run id>`: the flow's own workflow, started by its flow-run workflow on the work pool's queue. */
-export function flowWorkflowId(flowRunId: string): string {
-  return `flow/${flowRunId}`;
+/**
+ * `flow/<flow run id>`: the flow's own workflow, started by its flow-run workflow on the work pool's queue, for the
+ * first attempt; `flow/<flow run id>/<attempt>` for each of the deployment's retries.
+ */
+export function flowWorkflowId(flowRunId: string, attempt = 1): string {
+  return attempt <= 1 ? `flow/${flowRunId}` : `flow/${flowRunId}/${attempt}`;
+}
+
+/** The attempt a child flow's workflow id stands for (see flowWorkflowId); 1 when it carries none. */
+export function attemptOfFlowWorkflowId(workflowId: string): number {
+  const match = /^flow\/[^/]+\/(\d+)$/.exec(workflowId);
+  return match ? Number(match[1]) : 1;
 }

@@ -63,6 +63,9 @@ export const stopSignal = defineSignal<[StopSignalInput]>('stop');
 export const rolloverSignal = defineSignal('rollover');
 export const stateQuery = defineQuery<AutomationStateView>('state');
 
+/** What runs a flow: a workflow (bundled by tripwire's pool worker or registered by an external one) or a function. */
+export type FlowKind = 'workflow' | 'function';
+
 export interface FlowRunWorkflowInput {
   flowRunId: string;
   /** The workflow type of the flow: the exported function named by the deployment's entrypoint. */
@@ -72,4 +75,31 @@ export interface FlowRunWorkflowInput {
   parameters: Record<string, unknown>;
   /** ISO time before which the flow must not start (now + schedule_after). */
   scheduledStart: string;
+  // The fields below were added with the second version of the flow-run workflow; runs started before it lack them.
+  /** Default `workflow`: a child workflow of type `flowName` on `workPool`; `function` runs one activity there. */
+  kind?: FlowKind;
+  /** A function flow's `file:export` (absolute), which the pool worker must serve. */
+  entrypoint?: string;
+  /** Prefect's flow retries: failed attempts tried again, `retryDelaySeconds` apart. */
+  retries?: number;
+  retryDelaySeconds?: number;
+  /** Longest one attempt may take. */
+  timeoutSeconds?: number;
+  /** How long after its scheduled start a run nothing has picked up turns Late. */
+  lateAfterSeconds?: number;
+  /** The run was due at once and its starter recorded Pending when the workflow started (one write fewer here). */
+  pendingRecorded?: boolean;
+  /** Largest JSON result stored; a function flow's larger result is replaced by a note before it leaves the worker. */
+  resultMaxBytes?: number;
 }
+
+/** Sent to a run's workflow by the worker that starts its flow's code: the run is Running (or Retrying) now. */
+export interface FlowStartedSignalInput {
+  /** Which attempt started (1 for the first; Prefect's retries add more). */
+  attempt: number;
+}
+
+export const flowStartedSignal = defineSignal<[FlowStartedSignalInput]>('flowStarted');
+
+/** The memo key by which a run's workflow asks its child flow's interceptor to send flowStartedSignal. */
+export const FLOW_REPORTS_START_MEMO = 'tripwire_reports_start';

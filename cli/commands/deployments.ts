@@ -35,11 +35,21 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
     )
     .option('--prefect-file <file>', 'the project file', 'prefect.yaml')
     .option('-p, --pool <name>', 'work pool for ENTRYPOINT', 'default')
+    .option('--entrypoint-type <type>', 'for ENTRYPOINT: workflow (default) or function')
+    .option('--activities <file>', "for ENTRYPOINT: a module whose exported functions are the workflow's activities")
     .option('-o, --output <format>', 'table or json')
     .action(
       async (
         entrypoint: string | undefined,
-        options: { name?: string[]; trigger?: string[]; prefectFile: string; pool: string; output?: string },
+        options: {
+          name?: string[];
+          trigger?: string[];
+          prefectFile: string;
+          pool: string;
+          entrypointType?: string;
+          activities?: string;
+          output?: string;
+        },
       ) => {
         const cwd = process.cwd();
         // Parse everything before sending anything, so a bad --trigger changes nothing.
@@ -58,6 +68,8 @@ export function registerDeploymentCommands(program: Command, client: () => ApiCl
               body: {
                 name,
                 entrypoint: `${path.resolve(cwd, file)}:${fn}`,
+                ...(options.entrypointType ? { entrypoint_type: options.entrypointType } : {}),
+                ...(options.activities ? { activities: path.resolve(cwd, options.activities) } : {}),
                 work_pool: { name: options.pool },
                 triggers: cliTriggers ?? [],
               },

@@ -10,6 +10,7 @@ import * as webhookHandshakes from './0005-webhook-handshakes';
 import * as flowRunTriggers from './0006-flow-run-triggers';
 import * as outboxTrace from './0007-outbox-trace';
 import * as replicas from './0008-replicas';
+import * as deploymentExecution from './0009-deployment-execution';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0006-flow-run-triggers': flowRunTriggers,
   '0007-outbox-trace': outboxTrace,
   '0008-replicas': replicas,
+  '0009-deployment-execution': deploymentExecution,
 };
 
 /** Thrown when a migration fails; `cause` holds the database's error. */

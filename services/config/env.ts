@@ -207,6 +207,14 @@ export const envSchema = z.object({
     .max(1)
     .optional()
     .describe('Sampling ratio of the traceidratio samplers, 0 to 1 (default 1)'),
+  TRIPWIRE_LATE_RUNS_AFTER: duration
+    .default(15)
+    .describe('How long after its scheduled start a flow run no worker has picked up turns Late (seconds or ISO 8601)'),
+  TRIPWIRE_FLOW_RESULT_MAX_BYTES: positiveInt
+    .default(524_288)
+    .describe(
+      "Largest flow result stored with its run, in bytes of JSON; a larger one is left out and the run's Completed message says so",
+    ),
 });
 
 export type EnvInput = z.input<typeof envSchema>;
@@ -256,6 +264,12 @@ export interface Config {
   };
   /** Undefined when tracing is off (the default). */
   readonly tracing: TracingConfig | undefined;
+  readonly flowRuns: {
+    /** Seconds after its scheduled start at which a run nothing has picked up turns Late. */
+    readonly lateAfterSeconds: number;
+    /** Largest flow result stored, in bytes of JSON. */
+    readonly resultMaxBytes: number;
+  };
 }
 
 /** Thrown when the environment holds a value tripwire cannot use; the message names each variable. */
@@ -320,6 +334,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             sampler: e.OTEL_TRACES_SAMPLER,
             samplerRatio: e.OTEL_TRACES_SAMPLER_ARG ?? 1,
           }),
+    flowRuns: Object.freeze({
+      lateAfterSeconds: e.TRIPWIRE_LATE_RUNS_AFTER,
+      resultMaxBytes: e.TRIPWIRE_FLOW_RESULT_MAX_BYTES,
+    }),
   });
 }
 

@@ -8,6 +8,7 @@ import type { DeploymentRecord, DeploymentRepository } from '../../db/deployment
 import type { FlowRunRecord } from '../../db/flow-runs';
 import { deploymentTriggersToAutomations } from '../../core/deployments/automations';
 import type { DeploymentInput } from '../../core/deployments/schema';
+import type { FlowChecks } from './flow-check';
 import type { FlowRunStarter } from './flow-run-starter';
 import { resourceIdFor } from '../../core/resources';
 import { TripwireError } from '../../core/errors';
@@ -35,11 +36,14 @@ export class DeploymentService {
     private readonly repository: DeploymentRepository,
     private readonly automations: AutomationService,
     private readonly flowRuns: FlowRunStarter,
+    /** Deploy-time checks of the deployment's code (flow-check.ts); absent, nothing is checked. */
+    private readonly checks?: FlowChecks,
   ) {}
 
   /**
    * Creates or replaces the deployment named `input.name`. When `input.triggers` is given (even empty), the
-   * automations the deployment owns are replaced by one per trigger.
+   * automations the deployment owns are replaced by one per trigger. Throws FlowCheckError when its code cannot run
+   * as it says (nothing is stored then).
    */
   async apply(
     input: DeploymentInput,
@@ -67,19 +71,27 @@ export class DeploymentService {
         throw error instanceof TripwireError ? error.within(`triggers[${index}]`) : error;
       }
     });
-    const deployment = await this.repository.upsert({
+    const record: DeploymentRecord = {
       id,
       name: input.name,
       description: input.description,
       entrypoint: input.entrypoint,
+      entrypoint_type: input.entrypoint_type,
+      activities: input.activities ?? null,
       work_pool: input.work_pool.name,
+      work_pool_type: input.work_pool.type,
       parameters: input.parameters,
       parameter_schema: input.parameter_schema ?? null,
       tags: input.tags ?? [],
       base_dir: baseDir,
+      retries: input.retries,
+      retry_delay_seconds: input.retry_delay_seconds,
+      timeout_seconds: input.timeout_seconds ?? null,
       created: now,
       updated: now,
-    });
+    };
+    await this.checks?.check(record, await this.repository.list(record.work_pool));
+    const deployment = await this.repository.upsert(record);
     if (inputs === undefined)
       return { deployment, automations: await this.automations.list(deploymentResourceId(deployment.id)) };
     await this.automations.deleteOwned(deploymentResourceId(deployment.id));

@@ -3,11 +3,13 @@
 // run stays Scheduled and its start is retried; a starting process adopts every run whose start may have been lost.
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
-import type { DeploymentRepository } from '../../db/deployments';
+import type { DeploymentRecord, DeploymentRepository } from '../../db/deployments';
 import { type FlowRunRecord, TERMINAL_STATES } from '../../db/flow-runs';
 import type { Logger } from '../logging/logger';
 import { isTemporalOutage } from '../temporal/outage';
-import type { flowRunWorkflow } from '../../workflows/flow-run';
+import type { flowRunWorkflowV2 } from '../../workflows/flow-run';
+import type { FlowRunWorkflowInput } from '../../workflows/messages';
+import { entrypointExport, entrypointFile } from './entrypoints';
 import { deploymentNameKey, flowRunIdKey } from '../../workflows/search-attributes';
 import type { CreateFlowRunInput, FlowRunRecords } from './flow-run-records';
 import { TripwireError } from '../../core/errors';
@@ -34,10 +36,20 @@ const RESUME_LIMIT = 10_000;
 const OVERDUE_EVERY_MS = 60_000;
 const OVERDUE_AFTER_MS = 60_000;
 
+/** What every run's workflow is told besides its deployment's settings. */
+export interface FlowRunDefaults {
+  /** Seconds after its scheduled start at which a run nothing has picked up turns Late. */
+  lateAfterSeconds: number;
+  /** Largest flow result stored, in bytes of JSON. */
+  resultMaxBytes: number;
+}
+
 /** Creates flow runs and starts, retries and cancels their workflows. */
 export class FlowRunStarter {
-  /** Runs recorded while Temporal was down, by id, with their deployment's name: started once it answers. */
-  private readonly unstarted = new Map<string, { deploymentName: string }>();
+  /** Runs recorded while Temporal was down, by id, with their deployment: started once it answers. */
+  private readonly unstarted = new Map<string, { deployment: DeploymentRecord | undefined }>();
+  /** A client on the connection of this process's worker, which starts runs eagerly (see startEagerly). */
+  private eager: Client | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private overdueTimer: NodeJS.Timeout | undefined;
   private retrying = false;
@@ -48,6 +60,7 @@ export class FlowRunStarter {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly logger: Logger,
+    private readonly defaults: FlowRunDefaults = { lateAfterSeconds: 15, resultMaxBytes: 512 * 1024 },
   ) {}
 
   /**
@@ -63,8 +76,11 @@ export class FlowRunStarter {
   /** Adds `runs` to those whose workflow is started (again) now and, while Temporal is down, every few seconds. */
   private async adopt(runs: FlowRunRecord[]): Promise<void> {
     if (runs.length === 0) return;
-    const names = new Map((await this.deployments.list()).map((d) => [d.id, d.name]));
-    for (const run of runs) this.unstarted.set(run.id, { deploymentName: deploymentNameOf(run, names) });
+    const deployments = new Map((await this.deployments.list()).map((d) => [d.id, d]));
+    for (const run of runs) {
+      if (run.state.name !== 'Scheduled') continue; // Late or AwaitingRetry: its workflow runs
+      this.unstarted.set(run.id, { deployment: run.deployment_id ? deployments.get(run.deployment_id) : undefined });
+    }
     await this.retryStarts();
   }
 
@@ -95,6 +111,16 @@ export class FlowRunStarter {
     this.overdueTimer = undefined;
   }
 
+  /**
+   * Starts runs' workflows through `client`, a client on the NativeConnection of a worker of tripwire's task queue in
+   * this process, asking for eager start: Temporal hands the run's first workflow task back in its answer to the start,
+   * to that worker, instead of queueing it for the next poll. Without it, new workflows' first tasks waited for the
+   * worker's few non-sticky pollers (seconds at 50 runs/s). `undefined` goes back to the ordinary client.
+   */
+  startEagerly(client: Client | undefined): void {
+    this.eager = client;
+  }
+
   /** Ids of the runs waiting for Temporal to start their workflow. */
   get waitingToStart(): string[] {
     return [...this.unstarted.keys()];
@@ -105,11 +131,11 @@ export class FlowRunStarter {
     const { deployment } = input;
     const result = await this.runs.create(input);
     try {
-      await this.startWorkflow(result.run, deployment.name);
+      await this.startWorkflow(result.run, deployment);
     } catch (error) {
       if (!isTemporalOutage(error)) throw error;
       // The run is recorded and Scheduled, as a Prefect run waits for its worker; it starts when Temporal answers.
-      this.unstarted.set(result.run.id, { deploymentName: deployment.name });
+      this.unstarted.set(result.run.id, { deployment });
       this.keepRetrying();
       this.logger.warn('flow run recorded; its workflow starts once Temporal answers', {
         flow_run: result.run.id,
@@ -150,11 +176,11 @@ export class FlowRunStarter {
     if (this.retrying) return;
     this.retrying = true;
     try {
-      for (const [id, { deploymentName }] of this.unstarted) {
+      for (const [id, { deployment }] of this.unstarted) {
         // Read again: a run cancelled meanwhile is not started.
         const run = await this.runs.get(id);
         try {
-          if (run) await this.startWorkflow(run, deploymentName);
+          if (run) await this.startWorkflow(run, deployment);
           this.unstarted.delete(id);
         } catch (error) {
           if (isTemporalOutage(error)) return; // still down: the next round tries them all again
@@ -169,37 +195,55 @@ export class FlowRunStarter {
     }
   }
 
-  private async startWorkflow(run: FlowRunRecord, deploymentName: string): Promise<void> {
+  private async startWorkflow(run: FlowRunRecord, deployment: DeploymentRecord | undefined): Promise<void> {
     if (TERMINAL_STATES.has(run.state.type)) return;
+    const client = this.eager ?? this.client;
+    // A run due now is handed to its pool as its workflow starts: Pending is recorded here, beside the workflow's
+    // first task rather than inside it, so the flow reaches its pool one write sooner.
+    const due = Date.parse(run.expected_start_time ?? run.created) <= Date.now();
     try {
-      await this.client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        this.client.workflow.start<typeof flowRunWorkflow>('flowRunWorkflow', {
+      await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        client.workflow.start<typeof flowRunWorkflowV2>('flowRunWorkflowV2', {
           workflowId: run.workflow_id,
           taskQueue: this.taskQueue,
-          args: [
-            {
-              flowRunId: run.id,
-              flowName: run.flow_name,
-              workPool: run.work_pool,
-              parameters: run.parameters,
-              scheduledStart: run.expected_start_time ?? run.created,
-            },
-          ],
+          requestEagerStart: client === this.eager,
+          args: [{ ...this.workflowInput(run, deployment), ...(due ? { pendingRecorded: true } : {}) }],
           // A run's workflow runs once: a retried creation must never start it again after it finished.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: [
             { key: flowRunIdKey, value: run.id },
-            { key: deploymentNameKey, value: deploymentName },
+            // A run whose deployment is gone keeps its own name.
+            { key: deploymentNameKey, value: deployment?.name ?? run.name },
           ],
         }),
       );
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+    // Also after a duplicate start: the first may have stopped before this write. A run past Scheduled is left alone.
+    if (due) await this.runs.record({ flowRunId: run.id, states: [{ type: 'PENDING', name: 'Pending' }] });
   }
-}
 
-/** The deployment name a run's workflow is labelled with; a run whose deployment is gone keeps its own name. */
-function deploymentNameOf(run: FlowRunRecord, names: Map<string, string>): string {
-  return (run.deployment_id && names.get(run.deployment_id)) || run.name;
+  /** The run's workflow input: the run, and how its deployment says to run it. */
+  private workflowInput(run: FlowRunRecord, deployment: DeploymentRecord | undefined): FlowRunWorkflowInput {
+    const kind = deployment?.entrypoint_type ?? 'workflow';
+    return {
+      flowRunId: run.id,
+      flowName: deployment ? entrypointExport(deployment.entrypoint) : run.flow_name,
+      workPool: run.work_pool,
+      parameters: run.parameters,
+      scheduledStart: run.expected_start_time ?? run.created,
+      kind,
+      ...(kind === 'function' && deployment
+        ? {
+            entrypoint: `${entrypointFile(deployment.entrypoint, deployment.base_dir)}:${entrypointExport(deployment.entrypoint)}`,
+          }
+        : {}),
+      retries: deployment?.retries ?? 0,
+      retryDelaySeconds: deployment?.retry_delay_seconds ?? 0,
+      ...(deployment?.timeout_seconds ? { timeoutSeconds: deployment.timeout_seconds } : {}),
+      lateAfterSeconds: this.defaults.lateAfterSeconds,
+      resultMaxBytes: this.defaults.resultMaxBytes,
+    };
+  }
 }

@@ -1,5 +1,6 @@
 // Reads a Prefect project file (prefect.yaml) into the deployments `tripwire deploy` registers (Prefect §9): entry
-// points made absolute against the file's directory, triggers parsed, run parameters kept verbatim.
+// points and activities modules made absolute against the file's directory, triggers parsed, run parameters kept
+// verbatim.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -13,7 +14,7 @@ import {
 
 /** A deployment of a project file, ready to POST to /api/deployments. */
 export interface ProjectDeployment extends DeploymentInput {
-  /** Absolute `file:export`. */
+  /** Absolute `file:export` (a bare workflow type on an external work pool). */
   entrypoint: string;
   /** Always a list: every deploy replaces the automations the deployment owns, as `prefect deploy` does. */
   triggers: DeploymentTrigger[];
@@ -78,7 +79,20 @@ function templatedStrings(value: unknown, at: PropertyKey[], skip: (at: Property
 
 // The fields tripwire reads, checked for templates. Others (build/push/pull steps, schedules, version,
 // work_pool.job_variables, …) are ignored, templates and all; the deployment's `parameters` are kept verbatim.
-const READ_FIELDS = ['name', 'description', 'entrypoint', 'work_pool', 'tags', 'parameter_schema', 'triggers'] as const;
+const READ_FIELDS = [
+  'name',
+  'description',
+  'entrypoint',
+  'entrypoint_type',
+  'activities',
+  'work_pool',
+  'tags',
+  'parameter_schema',
+  'retries',
+  'retry_delay_seconds',
+  'timeout_seconds',
+  'triggers',
+] as const;
 
 /** Parts of the read fields that are not checked: a trigger's run parameters and work_pool keys other than `name`. */
 function unchecked(at: PropertyKey[]): boolean {
@@ -118,10 +132,16 @@ function parseDeployment(raw: unknown, index: number, baseDir: string): ProjectD
   }
   if (issues.length > 0 || !parsed.success)
     return issues.map((issue) => ({ ...issue, message: issue.message + named }));
-  const { file, exportName } = splitEntrypoint(parsed.data.entrypoint);
+  const external = parsed.data.work_pool.type === 'external';
+  const entrypoint = (() => {
+    if (external && !parsed.data.entrypoint.includes(':')) return parsed.data.entrypoint;
+    const { file, exportName } = splitEntrypoint(parsed.data.entrypoint);
+    return `${path.resolve(baseDir, file)}:${exportName}`;
+  })();
   return {
     ...parsed.data,
-    entrypoint: `${path.resolve(baseDir, file)}:${exportName}`,
+    entrypoint,
+    ...(parsed.data.activities ? { activities: path.resolve(baseDir, parsed.data.activities) } : {}),
     triggers: parsed.data.triggers ?? [],
   };
 }
@@ -177,15 +197,18 @@ export function loadPrefectYaml(file: string): PrefectProject {
   }
   const project = parsePrefectYaml(text, { baseDir: path.dirname(absolute), file });
   const missing = project.deployments.flatMap((deployment, index) => {
-    const { file: flowFile } = splitEntrypoint(deployment.entrypoint);
-    return fs.existsSync(flowFile)
-      ? []
-      : [
-          {
-            path: `deployments[${index}].entrypoint`,
-            message: `no file at ${flowFile} (in deployment '${deployment.name}')`,
-          },
-        ];
+    // An external pool's worker has the code, wherever it runs.
+    if (deployment.work_pool.type === 'external') return [];
+    const files = [
+      { field: 'entrypoint', file: splitEntrypoint(deployment.entrypoint).file },
+      ...(deployment.activities ? [{ field: 'activities', file: deployment.activities }] : []),
+    ];
+    return files
+      .filter(({ file: flowFile }) => !fs.existsSync(flowFile))
+      .map(({ field, file: flowFile }) => ({
+        path: `deployments[${index}].${field}`,
+        message: `no file at ${flowFile} (in deployment '${deployment.name}')`,
+      }));
   });
   if (missing.length > 0) throw new PrefectYamlError(file, missing);
   return project;

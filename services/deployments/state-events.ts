@@ -44,7 +44,8 @@ export function flowRunStateEvent(
     'prefect.resource.id': workPoolResourceId(run.work_pool),
     'prefect.resource.role': 'work-pool',
     'prefect.resource.name': run.work_pool,
-    'prefect.work-pool.type': 'temporal',
+    // tripwire's own pools, or `external` for a team's own worker (the deployment's work_pool.type).
+    'prefect.work-pool.type': deployment?.work_pool_type ?? 'tripwire',
   });
   for (const tag of [...new Set([...run.tags, ...(deployment?.tags ?? [])])].sort()) {
     related.push({ 'prefect.resource.id': resourceIdFor('tag', tag), 'prefect.resource.role': 'tag' });

@@ -2,6 +2,7 @@
 // automation events): validate → stamp → store (with its outbox row when a trigger may want it) → wake the router.
 import crypto from 'node:crypto';
 import type { EventRepository } from '../../db/events';
+import { type EventRow, eventRow } from '../../db/event-writes';
 import { fastParseEventInput } from '../../core/events/fast-parse';
 import { uuid7 } from '../../core/ids';
 import { GroupCommit } from './group-commit';
@@ -138,6 +139,35 @@ export class IngestPipeline {
   /** Validates and stores `inputs` as one unit; resolves once they are durable. */
   async accept(inputs: unknown[], batch = true): Promise<ReceivedEvent[]> {
     return this.store(this.validate(inputs, batch));
+  }
+
+  /**
+   * Stamps already valid events (tripwire's own) as received now and says which enter the outbox, for a caller that
+   * stores them in a transaction of its own (a flow run's state change with its events); once that has committed, it
+   * calls storedElsewhere() so the router and live subscribers look.
+   */
+  rowsFor(events: Event[]): { rows: EventRow[]; routed: number } {
+    const received = this.now().toISOString();
+    // Their outbox rows carry the current trace, as store()'s do.
+    const trace = this.deps.tracing?.traceparent();
+    let routed = 0;
+    const rows = events.map((event) => {
+      const stamped: ReceivedEvent = { ...event, received };
+      const route = this.deps.mayRoute(stamped);
+      if (route) routed += 1;
+      return eventRow(stamped, route, trace);
+    });
+    return { rows, routed };
+  }
+
+  /** Counts rowsFor()'s `stored` events and tells the router (when some were routed) and live subscribers. */
+  storedElsewhere(stored: number, routed: number): void {
+    this.deps.metrics?.eventsStored.inc(stored);
+    if (routed > 0) {
+      this.deps.metrics?.eventsRouted.inc(routed);
+      for (const listener of this.routedListeners) listener();
+    }
+    for (const listener of this.storedListeners) listener();
   }
 
   /** Stores already valid events (tripwire's own); resolves once they are durable. Redelivered ids are ignored. */

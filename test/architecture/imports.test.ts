@@ -14,7 +14,7 @@ const LAYERS: Record<string, readonly string[]> = {
   workflows: ['core'],
   services: ['core', 'db', 'templates', 'workflows'],
   activities: ['core', 'services', 'workflows'],
-  client: ['core', 'services'],
+  client: ['core', 'services', 'worker'],
   worker: ['core', 'db', 'services', 'activities', 'workflows'],
   api: ['core', 'db', 'templates', 'services', 'workflows'],
   cli: ['core', 'services', 'client', 'worker'],

@@ -120,12 +120,17 @@ export async function eventually<T>(
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-/** Starts a pool worker with a fresh pool name for `tw`'s deployments, polling for changes every 300 ms. */
+/**
+ * Starts a pool worker (on a fresh pool unless `name` is given) for `tw`'s deployments, polling for changes every
+ * 300 ms. It records function flows' starts and ends directly, as `npm start`'s does, unless `signalStarts` asks for
+ * the signal and result a pool worker outside tripwire's process (`tripwire worker --pool`) sends.
+ */
 export async function startTestPool(
   tw: TestTripwire,
   address = process.env.TRIPWIRE_TEST_TEMPORAL_ADDRESS!,
+  name = `pool-${crypto.randomBytes(4).toString('hex')}`,
+  options: { signalStarts?: boolean } = {},
 ): Promise<{ pool: PoolWorker; name: string }> {
-  const name = `pool-${crypto.randomBytes(4).toString('hex')}`;
   const pool = new PoolWorker(
     tw.services.deployments,
     {
@@ -135,6 +140,7 @@ export async function startTestPool(
       pollIntervalMs: 300,
       nodeModules: path.resolve(__dirname, '..', '..', 'node_modules'),
       tracing: tw.services.tracing,
+      ...(options.signalStarts ? {} : { records: tw.services.flowRunRecords }),
     },
     createLogger('silent'),
   );

@@ -210,12 +210,62 @@ describe('deploymentSchema', () => {
     expect(deploymentSchema.parse(minimal)).toEqual({
       ...minimal,
       description: '',
-      work_pool: { name: 'default' },
+      entrypoint_type: 'workflow',
+      activities: undefined,
+      work_pool: { name: 'default', type: 'tripwire' },
       parameters: {},
       parameter_schema: undefined,
       tags: undefined,
+      retries: 0,
+      retry_delay_seconds: 0,
+      timeout_seconds: undefined,
       triggers: undefined,
     });
+  });
+
+  it("reads how the flow runs: its entrypoint's type, activities module, retries and timeout", () => {
+    const parsed = deploymentSchema.parse({
+      ...minimal,
+      entrypoint_type: 'workflow',
+      activities: ' flows/activities.ts ',
+      retries: 2,
+      retry_delay_seconds: 1.5,
+      timeout_seconds: 60,
+    });
+    expect(parsed).toMatchObject({
+      entrypoint_type: 'workflow',
+      activities: 'flows/activities.ts',
+      retries: 2,
+      retry_delay_seconds: 1.5,
+      timeout_seconds: 60,
+    });
+    expect(deploymentSchema.parse({ ...minimal, entrypoint_type: 'function' }).entrypoint_type).toBe('function');
+  });
+
+  it.each<[Record<string, unknown>, string, RegExp]>([
+    [{ entrypoint_type: 'script' }, 'entrypoint_type', /one of: workflow, function/],
+    [{ retries: -1 }, 'retries', /not be negative/],
+    [{ retries: 1.5 }, 'retries', /whole number/],
+    [{ retry_delay_seconds: -1 }, 'retry_delay_seconds', /not be negative/],
+    [{ timeout_seconds: 0 }, 'timeout_seconds', /positive/],
+    [{ entrypoint_type: 'function', activities: 'a.ts' }, 'activities', /entrypoint_type workflow/],
+    [{ work_pool: { name: 'p', type: 'docker' } }, 'work_pool.type', /one of: tripwire, external/],
+    [{ work_pool: { name: 'p', type: 'external' }, entrypoint_type: 'function' }, 'entrypoint_type', /workflows/],
+    [{ work_pool: { name: 'p', type: 'external' }, activities: 'a.ts' }, 'activities', /registers its own/],
+    [{ entrypoint: 'syncOrders' }, 'entrypoint', /path\/to\/flow.ts:exportedFn/],
+  ])('rejects %j naming the field', (extra, path, message) => {
+    expect(issues(deploymentSchema, { ...minimal, ...extra })).toEqual([
+      { path, message: expect.stringMatching(message) },
+    ]);
+  });
+
+  it('takes a bare workflow type as the entrypoint on an external work pool', () => {
+    const parsed = deploymentSchema.parse({
+      ...minimal,
+      entrypoint: 'syncOrders',
+      work_pool: { name: 'orders', type: 'external' },
+    });
+    expect(parsed).toMatchObject({ entrypoint: 'syncOrders', work_pool: { name: 'orders', type: 'external' } });
   });
 
   it.each<[unknown, string]>([
@@ -224,7 +274,7 @@ describe('deploymentSchema', () => {
     [{ name: null }, 'default'],
     [null, 'default'],
   ])('reads work_pool %j', (workPool, name) => {
-    expect(deploymentSchema.parse({ ...minimal, work_pool: workPool }).work_pool).toEqual({ name });
+    expect(deploymentSchema.parse({ ...minimal, work_pool: workPool }).work_pool).toEqual({ name, type: 'tripwire' });
   });
 
   it.each(['flows/my_flow.ts', 'flows/my_flow.ts:', ':myFlow', 'flows/my_flow.ts:my-flow'])(

@@ -252,6 +252,37 @@ deployments:
     );
   });
 
+  it('reads how a flow runs: activities resolved like the entry point, entrypoint_type, retries and timeout', () => {
+    const [deployment] = parseText(`deployments:
+  - name: x
+    entrypoint: flows/a.ts:a
+    activities: flows/activities.ts
+    retries: 2
+    retry_delay_seconds: 10
+    timeout_seconds: 600
+  - name: y
+    entrypoint: flows/b.ts:b
+    entrypoint_type: function
+  - name: z
+    entrypoint: syncOrders
+    work_pool: {name: orders, type: external}
+`).deployments;
+    expect(deployment).toMatchObject({
+      entrypoint: '/project/flows/a.ts:a',
+      entrypoint_type: 'workflow',
+      activities: '/project/flows/activities.ts',
+      retries: 2,
+      retry_delay_seconds: 10,
+      timeout_seconds: 600,
+    });
+    const all = parseText(`deployments:
+  - {name: y, entrypoint: flows/b.ts:b, entrypoint_type: function}
+  - {name: z, entrypoint: syncOrders, work_pool: {name: orders, type: external}}
+`).deployments;
+    expect(all[0]).toMatchObject({ entrypoint: '/project/flows/b.ts:b', entrypoint_type: 'function' });
+    expect(all[1]).toMatchObject({ entrypoint: 'syncOrders', work_pool: { name: 'orders', type: 'external' } });
+  });
+
   it('reads an empty file as no deployments', () => {
     expect(parseText('').deployments).toEqual([]);
     expect(parseText('name: project\n').deployments).toEqual([]);
@@ -263,6 +294,17 @@ describe('loadPrefectYaml: the file system', () => {
     const dir = project({ 'prefect.yaml': 'deployments:\n  - {name: x, entrypoint: flows/missing.ts:run}\n' });
     expect(() => loadPrefectYaml(path.join(dir, 'prefect.yaml'))).toThrow(
       `deployments[0].entrypoint: no file at ${path.join(dir, 'flows', 'missing.ts')} (in deployment 'x')`,
+    );
+  });
+
+  it('refuses an activities module whose file does not exist, and does not look for an external flow', () => {
+    const dir = project({
+      'prefect.yaml':
+        'deployments:\n  - {name: x, entrypoint: flows/my_flow.ts:myFlow, activities: flows/missing.ts}\n' +
+        '  - {name: y, entrypoint: syncOrders, work_pool: {name: q, type: external}}\n',
+    });
+    expect(() => loadPrefectYaml(path.join(dir, 'prefect.yaml'))).toThrow(
+      `deployments[0].activities: no file at ${path.join(dir, 'flows', 'missing.ts')} (in deployment 'x')`,
     );
   });
 

@@ -77,7 +77,7 @@ describe('tracing (OTEL_TRACES_EXPORTER set)', () => {
 
     // The flow run's workflow span ends when the run completes, after its flow's.
     const spans = await eventually(
-      async () => (trace().some((span) => span.name === 'RunWorkflow:flowRunWorkflow') ? trace() : undefined),
+      async () => (trace().some((span) => span.name === 'RunWorkflow:flowRunWorkflowV2') ? trace() : undefined),
       60_000,
       "the flow run's workflow span",
     );
@@ -102,8 +102,8 @@ describe('tracing (OTEL_TRACES_EXPORTER set)', () => {
       'StartActivity:runFirings',
       'RunActivity:runFirings',
       'tripwire.action run-deployment',
-      'StartWorkflow:flowRunWorkflow',
-      'RunWorkflow:flowRunWorkflow',
+      'StartWorkflow:flowRunWorkflowV2',
+      'RunWorkflow:flowRunWorkflowV2',
       'StartChildWorkflow:echoFlow',
       'RunWorkflow:echoFlow',
     ]);
