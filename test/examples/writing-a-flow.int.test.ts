@@ -125,7 +125,7 @@ jest.setTimeout(240_000);
   });
 
   it('fails fetch-status on a 404 after its two retries, 5 s apart, and run watch exits 1', async () => {
-    await shell.ok('npx tripwire deployment run fetch-status --param url=http://127.0.0.1:4200/nope');
+    await shell.ok('npx tripwire deployment run fetch-status --param url=http://127.0.0.1:4200/hooks/nope');
     const watched = await shell.sh(
       'npx tripwire run watch $(npx tripwire run ls --deployment fetch-status --limit 1 -q)',
     );
